@@ -1,0 +1,1 @@
+"""Qt-free services: image loading/saving, the style gallery store, paths, settings."""

@@ -1,0 +1,126 @@
+"""Choosing the compute device, precision, and estimating memory needs."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import torch
+
+from nst_desktop.errors import DeviceError
+
+
+@dataclass(frozen=True)
+class DeviceInfo:
+    """A device the engine can run on, as the window lists it."""
+
+    key: str  # "cpu", "cuda:0", "mps"
+    name: str  # human-readable
+    memory_bytes: int | None = None
+
+
+def available_devices() -> list[DeviceInfo]:
+    """Every device that exists here, fastest first; the CPU is always last."""
+    found: list[DeviceInfo] = []
+    if torch.cuda.is_available():
+        for i in range(torch.cuda.device_count()):
+            props = torch.cuda.get_device_properties(i)
+            found.append(DeviceInfo(f"cuda:{i}", props.name, int(props.total_memory)))
+    mps = getattr(torch.backends, "mps", None)
+    if mps is not None and mps.is_available():
+        found.append(DeviceInfo("mps", "Apple GPU (Metal)"))
+    found.append(DeviceInfo("cpu", "CPU"))
+    return found
+
+
+def resolve_device(name: str) -> torch.device:
+    """'auto' picks CUDA, then MPS, then the CPU. Raises DeviceError if unavailable."""
+    if name == "auto":
+        return torch.device(available_devices()[0].key)
+    if name.startswith("cuda"):
+        if not torch.cuda.is_available():
+            raise DeviceError("No CUDA GPU is available here; choose 'auto' or 'cpu'.")
+        return torch.device(name)
+    if name == "mps":
+        mps = getattr(torch.backends, "mps", None)
+        if mps is None or not mps.is_available():
+            raise DeviceError("Apple's Metal (MPS) device is not available here; choose 'cpu'.")
+        return torch.device("mps")
+    if name == "cpu":
+        return torch.device("cpu")
+    raise DeviceError(f"Unknown device {name!r}.")
+
+
+def resolve_precision(precision: str, device: torch.device) -> str:
+    """'auto': TF32 on CUDA (fast, no visible loss), fp32 elsewhere."""
+    if precision == "auto":
+        return "tf32" if device.type == "cuda" else "fp32"
+    if precision in ("tf32",) and device.type != "cuda":
+        return "fp32"
+    return precision
+
+
+@contextlib.contextmanager
+def precision_context(precision: str, device: torch.device) -> Iterator[None]:
+    if device.type == "cuda":
+        old_matmul = torch.backends.cuda.matmul.allow_tf32
+        old_cudnn = torch.backends.cudnn.allow_tf32
+        old_bench = torch.backends.cudnn.benchmark
+        torch.backends.cuda.matmul.allow_tf32 = precision in ("tf32", "bf16")
+        torch.backends.cudnn.allow_tf32 = precision in ("tf32", "bf16")
+        torch.backends.cudnn.benchmark = True
+        try:
+            yield
+        finally:
+            torch.backends.cuda.matmul.allow_tf32 = old_matmul
+            torch.backends.cudnn.allow_tf32 = old_cudnn
+            torch.backends.cudnn.benchmark = old_bench
+    else:
+        yield
+
+
+def autocast(precision: str, device: torch.device) -> contextlib.AbstractContextManager[None]:
+    if precision == "bf16" and device.type in ("cuda", "cpu"):
+        return torch.autocast(device.type, dtype=torch.bfloat16)
+    return contextlib.nullcontext()
+
+
+# Bytes of GPU/CPU memory per output pixel for one forward+backward through
+# VGG-19 up to relu5_1 in fp32, with L-BFGS history; fitted on measurements.
+_BYTES_PER_PIXEL = {"fp32": 2400.0, "tf32": 2400.0, "bf16": 1500.0}
+_FIXED_BYTES = 200 * 2**20  # weights + workspace
+
+
+def estimate_memory(height: int, width: int, precision: str = "fp32") -> int:
+    """Rough peak memory, in bytes, of a run producing an image of this shape."""
+    return int(_FIXED_BYTES + _BYTES_PER_PIXEL.get(precision, 2400.0) * height * width)
+
+
+def size_that_fits(budget_bytes: int, aspect: float = 1.0, precision: str = "fp32") -> int:
+    """The largest longest-side (multiple of 16) whose estimate fits in ``budget_bytes``."""
+    per_px = _BYTES_PER_PIXEL.get(precision, 2400.0)
+    pixels = max(0.0, (budget_bytes - _FIXED_BYTES) / per_px)
+    aspect = max(aspect, 1.0 / aspect)  # longest / shortest
+    longest = int((pixels * aspect) ** 0.5)
+    return max(16, longest - longest % 16)
+
+
+def is_out_of_memory(exc: BaseException) -> bool:
+    if isinstance(exc, torch.cuda.OutOfMemoryError):
+        return True
+    text = str(exc).lower()
+    return isinstance(exc, RuntimeError) and (
+        "out of memory" in text or "mps backend out of memory" in text
+    )
+
+
+def free_memory(device: torch.device) -> None:
+    import gc
+
+    gc.collect()
+    if device.type == "cuda":
+        torch.cuda.empty_cache()
+    elif device.type == "mps":
+        with contextlib.suppress(Exception):
+            torch.mps.empty_cache()

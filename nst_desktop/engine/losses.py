@@ -1,0 +1,113 @@
+"""Content, style and total-variation losses.
+
+All losses are *relative* errors, the same quantities that
+``shared/tools/nst_score.py`` reports, so that weights mean the same thing
+at every layer, every image size and every style:
+
+    content = ||F - Fc||^2 / ||Fc||^2
+    style   = ||G - Gs||^2 / ||Gs||^2            (G = F F^T / (H W))   "gram"
+    style   = W2(N(mu, C), N(mu_s, C_s)) / tr(C_s + mu_s mu_s^T)       "w2"
+
+The Wasserstein-2 distance between the Gaussians fitted to the features
+matches means and covariances jointly and gives smoother, more faithful
+textures than the Gram loss for the same content error.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+
+
+def gram(feat: torch.Tensor) -> torch.Tensor:
+    """(1, C, H, W) -> (C, C), normalised by H*W."""
+    _, c, h, w = feat.shape
+    m = feat.reshape(c, h * w)
+    return (m @ m.t()) / (h * w)
+
+
+def mean_cov(feat: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    _, c, h, w = feat.shape
+    m = feat.reshape(c, h * w)
+    mean = m.mean(dim=1)
+    centred = m - mean[:, None]
+    return mean, (centred @ centred.t()) / (h * w)
+
+
+class _SqrtmEig(torch.autograd.Function):
+    """Symmetric PSD matrix square root with a stable backward (Sylvester form)."""
+
+    @staticmethod
+    def forward(ctx, a):  # type: ignore[override]
+        vals, vecs = torch.linalg.eigh(a)
+        vals = vals.clamp_min(0)
+        ctx.save_for_backward(vals, vecs)
+        return vecs @ torch.diag_embed(vals.sqrt()) @ vecs.transpose(-2, -1)
+
+    @staticmethod
+    def backward(ctx, grad):  # type: ignore[override]
+        vals, vecs = ctx.saved_tensors
+        d = vals.sqrt()
+        denom = d[:, None] + d[None, :]
+        denom = denom.clamp_min(1e-8)
+        vt = vecs.transpose(-2, -1)
+        return vecs @ ((vt @ grad @ vecs) / denom) @ vt
+
+
+def sqrtm(a: torch.Tensor) -> torch.Tensor:
+    return _SqrtmEig.apply(a)
+
+
+@dataclass
+class StyleTarget:
+    """Per-layer target statistics of the (blended) style."""
+
+    kind: str
+    gram: torch.Tensor | None = None
+    mean: torch.Tensor | None = None
+    cov: torch.Tensor | None = None
+    cov_sqrt: torch.Tensor | None = None
+    scale: float = 1.0  # the normaliser that makes the loss relative
+
+    @classmethod
+    def blend(cls, kind: str, feats: list[torch.Tensor], weights: list[float]) -> StyleTarget:
+        if kind == "gram":
+            g = sum(w * gram(f) for f, w in zip(feats, weights))
+            assert isinstance(g, torch.Tensor)
+            return cls(kind, gram=g, scale=float(g.pow(2).sum().clamp_min(1e-12)))
+        means, covs = zip(*(mean_cov(f) for f in feats))
+        mean = sum(w * m for m, w in zip(means, weights))
+        # Moment-matched mixture: the blend's covariance includes the spread of the means.
+        cov = sum(w * (c + torch.outer(m, m)) for m, c, w in zip(means, covs, weights))
+        assert isinstance(mean, torch.Tensor) and isinstance(cov, torch.Tensor)
+        cov = cov - torch.outer(mean, mean)
+        eye = torch.eye(cov.shape[0], device=cov.device, dtype=cov.dtype)
+        cov = cov + eye * 1e-5 * cov.diagonal().mean().clamp_min(1e-8)
+        cov_sqrt = sqrtm(cov)
+        scale = float((cov.diagonal().sum() + mean.pow(2).sum()).clamp_min(1e-12))
+        return cls(kind, mean=mean, cov=cov, cov_sqrt=cov_sqrt, scale=scale)
+
+    def loss(self, feat: torch.Tensor) -> torch.Tensor:
+        if self.kind == "gram":
+            assert self.gram is not None
+            return (gram(feat) - self.gram).pow(2).sum() / self.scale
+        assert self.mean is not None and self.cov is not None and self.cov_sqrt is not None
+        mean, cov = mean_cov(feat)
+        eye = torch.eye(cov.shape[0], device=cov.device, dtype=cov.dtype)
+        cov = cov + eye * 1e-5 * self.cov.diagonal().mean()
+        cross = sqrtm(self.cov_sqrt @ cov @ self.cov_sqrt)
+        w2 = (mean - self.mean).pow(2).sum() + (cov.diagonal().sum() + self.cov.diagonal().sum()
+                                                - 2 * cross.diagonal().sum())
+        return w2.clamp_min(0) / self.scale
+
+
+def content_loss(feat: torch.Tensor, target: torch.Tensor, scale: float) -> torch.Tensor:
+    return (feat - target).pow(2).sum() / scale
+
+
+def tv_loss(image: torch.Tensor) -> torch.Tensor:
+    """Mean squared difference of neighbouring pixels (0..1 units)."""
+    dx = image[..., :, 1:] - image[..., :, :-1]
+    dy = image[..., 1:, :] - image[..., :-1, :]
+    return dx.pow(2).mean() + dy.pow(2).mean()

@@ -1,0 +1,259 @@
+"""The frozen, versioned, JSON-serialisable description of one style-transfer run.
+
+A :class:`Params` holds everything that determines a result: given the same
+params (and the same content/style files) on the CPU, the engine produces the
+same image. It is built and validated on the caller's thread and handed to the
+engine, which never mutates it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from nst_desktop.errors import ParameterError
+
+PARAMS_VERSION = 1
+
+# ReLU outputs of VGG-19, in network order.
+VGG19_LAYERS: tuple[str, ...] = tuple(
+    f"relu{block}_{conv}"
+    for block, n in ((1, 2), (2, 2), (3, 4), (4, 4), (5, 4))
+    for conv in range(1, n + 1)
+)
+
+DEFAULT_CONTENT_LAYERS = ("relu4_2",)
+DEFAULT_STYLE_LAYERS = ("relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1")
+
+OPTIMIZERS = ("lbfgs", "adam")
+INITS = ("content", "noise", "image")
+COLOR_MODES = ("off", "luminance", "histogram")
+POOLINGS = ("max", "avg")
+DEVICES = ("auto", "cuda", "mps", "cpu")
+PRECISIONS = ("auto", "fp32", "tf32", "bf16")
+STYLE_LOSSES = ("gram", "w2")
+
+
+@dataclass(frozen=True)
+class StyleInput:
+    """One style image and its share of the blend (weights are normalised)."""
+
+    path: str = ""
+    weight: float = 1.0
+
+
+@dataclass(frozen=True)
+class Params:
+    """Everything that determines a result. See the README's parameter table."""
+
+    version: int = PARAMS_VERSION
+    # Inputs (paths are recorded so that a saved result can be reproduced).
+    content: str = ""
+    styles: tuple[StyleInput, ...] = ()
+    # Output.
+    size: int = 512  # longest side of the result, in pixels
+    # Loss weights. Losses are normalised (relative errors), so the ratio
+    # style_weight / content_weight is the "strength" of the style.
+    content_weight: float = 1.0
+    style_weight: float = 20.0
+    tv_weight: float = 0.0
+    content_layers: tuple[str, ...] = DEFAULT_CONTENT_LAYERS
+    style_layers: tuple[str, ...] = DEFAULT_STYLE_LAYERS
+    style_layer_weights: tuple[float, ...] = ()  # empty: equal weights
+    style_loss: str = "gram"
+    # Optimisation.
+    optimizer: str = "lbfgs"
+    iterations: int = 100  # at the final (full) size
+    coarse_iterations: int = 200  # at each coarser size of the schedule
+    learning_rate: float = 0.02  # Adam step, in 0..1 pixel units
+    coarse_to_fine: bool = True
+    min_size: int = 128  # the coarsest size of the schedule
+    average: bool = False  # average the iterates of the last part of each scale
+    init: str = "content"
+    init_image: str = ""
+    seed: int = 0
+    # Style.
+    style_scale: float = 1.0
+    preserve_color: str = "off"
+    # Network and device.
+    weights: str = "original"  # "original", "torchvision" or a path to a state dict
+    pooling: str = "max"
+    device: str = "auto"
+    precision: str = "auto"
+    # Reporting (does not change the result).
+    preview_every: int = 10
+
+    extra: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    # -- strength ---------------------------------------------------------
+    @property
+    def strength(self) -> float:
+        """Style weight relative to content weight (the single 'strength' knob)."""
+        return self.style_weight / self.content_weight
+
+    def with_strength(self, strength: float) -> Params:
+        """Return a copy whose style/content ratio is ``strength``."""
+        return self.replace(style_weight=float(strength) * self.content_weight)
+
+    def replace(self, **changes: Any) -> Params:
+        return dataclasses.replace(self, **changes)
+
+    # -- schedule ---------------------------------------------------------
+    def schedule(self) -> list[tuple[int, int]]:
+        """The (longest side, iterations) of each scale, coarsest first."""
+        if not self.coarse_to_fine or self.size <= self.min_size:
+            return [(self.size, self.iterations)]
+        sizes = [self.size]
+        while sizes[-1] // 2 >= self.min_size:
+            sizes.append(sizes[-1] // 2)
+        sizes.reverse()
+        return [(s, self.coarse_iterations) for s in sizes[:-1]] + [(self.size, self.iterations)]
+
+    def total_iterations(self) -> int:
+        return sum(n for _, n in self.schedule())
+
+    def blend(self) -> list[float]:
+        """Normalised blend weights of the styles."""
+        total = sum(s.weight for s in self.styles)
+        if total <= 0:
+            return [1.0 / len(self.styles)] * len(self.styles) if self.styles else []
+        return [s.weight / total for s in self.styles]
+
+    # -- validation -------------------------------------------------------
+    def validate(self, *, need_inputs: bool = False) -> Params:
+        """Raise :class:`ParameterError` with a readable message if anything is off."""
+
+        def bad(msg: str) -> None:
+            raise ParameterError(msg)
+
+        def choice(name: str, value: str, options: tuple[str, ...]) -> None:
+            if value not in options:
+                bad(f"{name} must be one of {', '.join(options)}; got {value!r}.")
+
+        if self.version > PARAMS_VERSION:
+            bad(f"These parameters come from a newer nst_desktop (version {self.version}).")
+        if not 16 <= self.size <= 16384:
+            bad(f"Output size must be between 16 and 16384 pixels; got {self.size}.")
+        if not 16 <= self.min_size:
+            bad(f"The smallest coarse-to-fine size must be at least 16; got {self.min_size}.")
+        for name in ("content_weight", "style_weight", "tv_weight", "learning_rate", "style_scale"):
+            v = getattr(self, name)
+            if not isinstance(v, (int, float)) or not math.isfinite(v) or v < 0:
+                bad(f"{name.replace('_', ' ')} must be a finite number >= 0; got {v!r}.")
+        if self.content_weight == 0 and self.style_weight == 0:
+            bad("Content and style weight cannot both be zero.")
+        if not 0.05 <= self.style_scale <= 8:
+            bad(f"Style scale must be between 0.05 and 8; got {self.style_scale}.")
+        if self.optimizer == "adam" and self.learning_rate <= 0:
+            bad("The Adam learning rate must be above zero.")
+        if not 0 <= self.iterations <= 100_000 or not 0 <= self.coarse_iterations <= 100_000:
+            bad("Iterations must be between 0 and 100000.")
+        if self.preview_every < 0:
+            bad("Preview interval must be >= 0.")
+        if not 0 <= self.seed < 2**63:
+            bad(f"Seed must be between 0 and 2**63-1; got {self.seed}.")
+        choice("optimizer", self.optimizer, OPTIMIZERS)
+        choice("init", self.init, INITS)
+        choice("colour preservation", self.preserve_color, COLOR_MODES)
+        choice("pooling", self.pooling, POOLINGS)
+        choice("device", self.device, DEVICES)
+        choice("precision", self.precision, PRECISIONS)
+        choice("style loss", self.style_loss, STYLE_LOSSES)
+        from nst_desktop.errors import UnknownLayerError
+
+        for layer in (*self.content_layers, *self.style_layers):
+            if layer not in VGG19_LAYERS:
+                raise UnknownLayerError(
+                    f"Unknown VGG-19 layer {layer!r}; use one of {', '.join(VGG19_LAYERS)}."
+                )
+        if not self.style_layers and self.style_weight > 0:
+            bad("At least one style layer is needed when the style weight is above zero.")
+        if not self.content_layers and self.content_weight > 0:
+            bad("At least one content layer is needed when the content weight is above zero.")
+        if self.style_layer_weights and len(self.style_layer_weights) != len(self.style_layers):
+            bad("Give one style layer weight per style layer.")
+        if any(w < 0 for w in self.style_layer_weights):
+            bad("Style layer weights must be >= 0.")
+        if any(s.weight < 0 or not math.isfinite(s.weight) for s in self.styles):
+            bad("Style blend weights must be finite numbers >= 0.")
+        if self.init == "image" and need_inputs and not self.init_image:
+            bad("Initialisation 'image' needs an init image.")
+        if need_inputs:
+            if not self.content:
+                bad("No content image given.")
+            if not self.styles:
+                bad("No style image given.")
+        return self
+
+    # -- JSON ---------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        d = dataclasses.asdict(self)
+        d.pop("extra")
+        d["styles"] = [dataclasses.asdict(s) for s in self.styles]
+        for k, v in d.items():
+            if isinstance(v, tuple):
+                d[k] = list(v)
+        return d
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), sort_keys=True)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Params:
+        if not isinstance(data, Mapping):
+            raise ParameterError("Parameters must be a JSON object.")
+        data = migrate(dict(data))
+        known = {f.name: f for f in dataclasses.fields(cls) if f.name != "extra"}
+        kwargs: dict[str, Any] = {}
+        extra: dict[str, Any] = {}
+        for key, value in data.items():
+            if key not in known:
+                extra[key] = value
+                continue
+            default = getattr(cls(), key)
+            try:
+                if key == "styles":
+                    value = tuple(
+                        StyleInput(str(s.get("path", "")), float(s.get("weight", 1.0)))
+                        for s in value
+                    )
+                elif isinstance(default, tuple):
+                    value = tuple(value)
+                elif isinstance(default, bool):
+                    if not isinstance(value, bool):
+                        raise TypeError
+                elif isinstance(default, int):
+                    if isinstance(value, bool) or int(value) != value:
+                        raise TypeError
+                    value = int(value)
+                elif isinstance(default, float):
+                    value = float(value)
+                elif isinstance(default, str):
+                    if not isinstance(value, str):
+                        raise TypeError
+            except (TypeError, ValueError, AttributeError):
+                raise ParameterError(f"Parameter {key!r} has an invalid value {value!r}.") from None
+            kwargs[key] = value
+        return cls(**kwargs, extra=extra).validate()
+
+    @classmethod
+    def from_json(cls, text: str) -> Params:
+        try:
+            data = json.loads(text)
+        except (json.JSONDecodeError, TypeError) as exc:
+            raise ParameterError(f"The parameters are not valid JSON: {exc}.") from None
+        return cls.from_dict(data)
+
+
+def migrate(data: dict[str, Any]) -> dict[str, Any]:
+    """Bring a params dict from an older version to :data:`PARAMS_VERSION`."""
+    version = data.get("version", 1)
+    if not isinstance(version, int) or version < 1:
+        raise ParameterError(f"Unknown parameters version {version!r}.")
+    # Version 1 is the first; later versions add their steps here.
+    data["version"] = max(version, 1)
+    return data

@@ -1,0 +1,48 @@
+"""Typed errors whose messages are fit to show a person.
+
+Every failure that bad input or a hostile environment can cause is raised as a
+subclass of :class:`NSTError`; the CLI prints ``str(err)`` and exits 2, the
+window shows it in a message box. Nothing else should escape to the user.
+"""
+
+from __future__ import annotations
+
+
+class NSTError(Exception):
+    """Base class: ``str(err)`` is a complete, human-readable sentence."""
+
+
+class ImageLoadError(NSTError):
+    """A file is missing, unreadable, not an image, corrupt, truncated or empty."""
+
+
+class ImageTooLargeError(ImageLoadError):
+    """The image has more pixels than the configured limit (decompression bomb guard)."""
+
+
+class ImageSaveError(NSTError):
+    """The result could not be written (missing folder, full disk, bad format...)."""
+
+
+class ParameterError(NSTError, ValueError):
+    """A parameter value is invalid (out of range, unknown choice, unknown layer)."""
+
+
+class UnknownLayerError(ParameterError):
+    """A VGG-19 layer name that does not exist (or is not a ReLU output)."""
+
+
+class WeightsError(NSTError):
+    """Network weights are missing, cannot be downloaded or do not fit VGG-19."""
+
+
+class DeviceError(NSTError):
+    """The requested compute device is not available."""
+
+
+class OutOfMemoryError(NSTError):
+    """The device ran out of memory; ``suggested_size`` is a size that should fit."""
+
+    def __init__(self, message: str, suggested_size: int | None = None) -> None:
+        super().__init__(message)
+        self.suggested_size = suggested_size
