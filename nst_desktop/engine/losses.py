@@ -19,6 +19,8 @@ from dataclasses import dataclass
 
 import torch
 
+W2_EPS = 1e-5  # covariance regulariser, relative to the mean variance
+
 
 def gram(feat: torch.Tensor) -> torch.Tensor:
     """(1, C, H, W) -> (C, C), normalised by H*W."""
@@ -40,10 +42,12 @@ class _SqrtmEig(torch.autograd.Function):
 
     @staticmethod
     def forward(ctx, a):  # type: ignore[override]
-        vals, vecs = torch.linalg.eigh(a)
+        # float64: the spectrum spans many decades and float32 eigh loses the small end.
+        vals, vecs = torch.linalg.eigh(a.double())
         vals = vals.clamp_min(0)
         ctx.save_for_backward(vals, vecs)
-        return vecs @ torch.diag_embed(vals.sqrt()) @ vecs.transpose(-2, -1)
+        ctx.dtype = a.dtype
+        return (vecs @ torch.diag_embed(vals.sqrt()) @ vecs.transpose(-2, -1)).to(a.dtype)
 
     @staticmethod
     def backward(ctx, grad):  # type: ignore[override]
@@ -52,7 +56,9 @@ class _SqrtmEig(torch.autograd.Function):
         denom = d[:, None] + d[None, :]
         denom = denom.clamp_min(1e-8)
         vt = vecs.transpose(-2, -1)
-        return vecs @ ((vt @ grad @ vecs) / denom) @ vt
+        g = grad.double()
+        g = (g + g.transpose(-2, -1)) / 2
+        return (vecs @ ((vt @ g @ vecs) / denom) @ vt).to(ctx.dtype)
 
 
 def sqrtm(a: torch.Tensor) -> torch.Tensor:
@@ -83,7 +89,7 @@ class StyleTarget:
         assert isinstance(mean, torch.Tensor) and isinstance(cov, torch.Tensor)
         cov = cov - torch.outer(mean, mean)
         eye = torch.eye(cov.shape[0], device=cov.device, dtype=cov.dtype)
-        cov = cov + eye * 1e-5 * cov.diagonal().mean().clamp_min(1e-8)
+        cov = cov + eye * W2_EPS * cov.diagonal().mean().clamp_min(1e-8)
         cov_sqrt = sqrtm(cov)
         scale = float((cov.diagonal().sum() + mean.pow(2).sum()).clamp_min(1e-12))
         return cls(kind, mean=mean, cov=cov, cov_sqrt=cov_sqrt, scale=scale)
@@ -95,7 +101,7 @@ class StyleTarget:
         assert self.mean is not None and self.cov is not None and self.cov_sqrt is not None
         mean, cov = mean_cov(feat)
         eye = torch.eye(cov.shape[0], device=cov.device, dtype=cov.dtype)
-        cov = cov + eye * 1e-5 * self.cov.diagonal().mean()
+        cov = cov + eye * W2_EPS * self.cov.diagonal().mean()
         cross = sqrtm(self.cov_sqrt @ cov @ self.cov_sqrt)
         w2 = (mean - self.mean).pow(2).sum() + (cov.diagonal().sum() + self.cov.diagonal().sum()
                                                 - 2 * cross.diagonal().sum())

@@ -1,0 +1,73 @@
+"""Failures become typed errors with messages for people; the device stays usable."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from nst_desktop.engine import StyleTransfer
+from nst_desktop.engine import vgg as vgg_mod
+from nst_desktop.errors import DeviceError, OutOfMemoryError, ParameterError
+
+from .helpers import run_to_end, tiny
+
+
+def test_out_of_memory_becomes_a_typed_error_with_a_size_that_fits(content_image, style_image,
+                                                                   monkeypatch):
+    real_forward = vgg_mod.VGGFeatures.forward
+    calls = {"n": 0}
+
+    def exploding(self, x):
+        calls["n"] += 1
+        if x.requires_grad and calls["n"] > 3:
+            raise torch.cuda.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB")
+        return real_forward(self, x)
+
+    monkeypatch.setattr(vgg_mod.VGGFeatures, "forward", exploding)
+    p = tiny(coarse_to_fine=False, iterations=5, size=64)
+    with pytest.raises(OutOfMemoryError) as info:
+        run_to_end(p, content_image, [style_image])
+    assert "ran out of memory at 64 px" in str(info.value)
+    assert info.value.suggested_size is not None and info.value.suggested_size < 64
+    # The device is still usable afterwards.
+    monkeypatch.setattr(vgg_mod.VGGFeatures, "forward", real_forward)
+    _, result = run_to_end(p, content_image, [style_image])
+    assert result.steps == 5
+
+
+def test_mps_style_out_of_memory_runtime_error_is_recognised(content_image, style_image,
+                                                              monkeypatch):
+    def exploding(self, x):
+        raise RuntimeError("MPS backend out of memory (MPS allocated: 3 GB)")
+
+    monkeypatch.setattr(vgg_mod.VGGFeatures, "forward", exploding)
+    with pytest.raises(OutOfMemoryError):
+        run_to_end(tiny(), content_image, [style_image])
+
+
+def test_other_errors_are_not_disguised_as_out_of_memory(content_image, style_image, monkeypatch):
+    def broken(self, x):
+        raise RuntimeError("something else")
+
+    monkeypatch.setattr(vgg_mod.VGGFeatures, "forward", broken)
+    with pytest.raises(RuntimeError, match="something else"):
+        run_to_end(tiny(), content_image, [style_image])
+
+
+def test_unavailable_device_is_a_device_error(content_image, style_image):
+    if torch.cuda.is_available():
+        pytest.skip("a CUDA device exists here")
+    with pytest.raises(DeviceError, match="No CUDA GPU"):
+        run_to_end(tiny(device="cuda"), content_image, [style_image])
+
+
+def test_bad_inputs_to_the_engine(content_image, style_image):
+    with pytest.raises(ParameterError, match="style image"):
+        StyleTransfer(tiny(), content_image, [])
+    with pytest.raises(ParameterError, match="RGB image array"):
+        StyleTransfer(tiny(), content_image[..., 0], [style_image])
+    from nst_desktop.engine import StyleInput
+
+    with pytest.raises(ParameterError, match="2 style weights were given for 1"):
+        StyleTransfer(tiny(styles=(StyleInput("a"), StyleInput("b"))), content_image,
+                      [style_image])

@@ -1,0 +1,197 @@
+"""The optimisation loop: it descends, styles, blends, reproduces, reports and cancels."""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import pytest
+
+from nst_desktop.engine import Params, Progress, Result, StyleInput, StyleTransfer
+from nst_desktop.engine.color import rgb_to_yiq
+from nst_desktop.engine.run import to_tensor
+
+from .helpers import gram_distance, run_to_end, tiny
+
+
+def test_loss_decreases(content_image, style_image):
+    events, result = run_to_end(tiny(coarse_to_fine=False, iterations=15), content_image,
+                                [style_image])
+    totals = [e.losses["total"] for e in events]
+    assert len(totals) == 15
+    assert totals[-1] < 0.5 * totals[0]
+    assert result.steps == 15 and not result.cancelled
+    assert result.image.shape == (36, 48, 3) and result.image.dtype == np.float32
+    assert 0 <= result.image.min() and result.image.max() <= 1
+
+
+def test_result_is_much_closer_to_the_style_than_the_content_is(content_image, style_image):
+    _, result = run_to_end(tiny(iterations=20, coarse_iterations=20), content_image,
+                           [style_image])
+    before = gram_distance(content_image[:36, :48], style_image)
+    after = gram_distance(result.image, style_image)
+    assert after < 0.25 * before
+
+
+def test_adam_average_pooling_and_noise_init_also_descend(content_image, style_image):
+    p = tiny(optimizer="adam", learning_rate=0.03, pooling="avg", init="noise", average=True,
+             coarse_to_fine=False, iterations=30)
+    events, result = run_to_end(p, content_image, [style_image])
+    assert events[-1].losses["total"] < 0.7 * events[0].losses["total"]
+    assert np.isfinite(result.image).all()
+
+
+def test_coarse_to_fine_runs_every_scale_smallest_first(content_image, style_image):
+    p = tiny(size=64, min_size=16, iterations=2, coarse_iterations=3)
+    assert p.schedule() == [(16, 3), (32, 3), (64, 2)]
+    events, result = run_to_end(p, content_image, [style_image])
+    sizes = [e.size for e in events]
+    assert sizes[0] == (12, 16) and sizes[-1] == (48, 64)
+    assert [e.scale_index for e in events] == [0] * 3 + [1] * 3 + [2] * 2
+    assert [e.step for e in events] == list(range(1, 9))
+    assert all(e.total_steps == 8 for e in events)
+    assert result.image.shape == (48, 64, 3)
+
+
+def test_progress_events_carry_losses_eta_and_previews(content_image, style_image):
+    p = tiny(coarse_to_fine=False, iterations=9, preview_every=4)
+    events, _ = run_to_end(p, content_image, [style_image])
+    assert all(isinstance(e, Progress) for e in events)
+    with_preview = [e.iteration for e in events if e.preview is not None]
+    assert with_preview == [1, 4, 8]
+    frame = events[3].preview
+    assert frame.dtype == np.uint8 and frame.shape == (36, 48, 3)
+    assert events[0].eta is None and events[-1].eta is not None and events[-1].eta >= 0
+    assert {"content", "style", "tv", "total"} <= set(events[0].losses)
+    assert events[-1].elapsed >= events[0].elapsed
+
+
+def test_preview_on_request(content_image, style_image):
+    t = StyleTransfer(tiny(coarse_to_fine=False, iterations=5), content_image, [style_image])
+    frames = []
+    for e in t.events():
+        if isinstance(e, Progress):
+            if e.iteration == 2:
+                t.request_preview()
+            frames.append(e.preview is not None)
+    assert frames == [False, False, True, False, False]
+
+
+def test_same_seed_same_image_and_other_seed_differs(content_image, style_image):
+    p = tiny(init="noise", coarse_to_fine=False, iterations=6, seed=3)
+    _, a = run_to_end(p, content_image, [style_image])
+    _, b = run_to_end(p, content_image, [style_image])
+    _, c = run_to_end(p.replace(seed=4), content_image, [style_image])
+    assert np.array_equal(a.image, b.image)
+    assert np.abs(a.image - c.image).mean() > 1e-3
+
+
+def test_blend_weights_move_the_result_between_two_styles(content_image, style_image,
+                                                          style_image_2):
+    def distances(w1: float, w2: float) -> tuple[float, float]:
+        p = tiny(styles=(StyleInput("a", w1), StyleInput("b", w2)), iterations=15,
+                 coarse_iterations=15, style_weight=50)
+        _, r = run_to_end(p, content_image, [style_image, style_image_2])
+        return gram_distance(r.image, style_image), gram_distance(r.image, style_image_2)
+
+    to_a = distances(1.0, 0.0)
+    mid = distances(0.5, 0.5)
+    to_b = distances(0.0, 1.0)
+    # Moving weight from style A to style B moves the result away from A, towards B.
+    assert to_a[0] < mid[0] < to_b[0]
+    assert to_a[1] > mid[1] > to_b[1]
+
+
+def test_luminance_preservation_keeps_the_contents_chroma(content_image, style_image):
+    p = tiny(coarse_to_fine=False, iterations=10, preserve_color="luminance", style_weight=100)
+    _, kept = run_to_end(p, content_image, [style_image])
+    _, free = run_to_end(p.replace(preserve_color="off"), content_image, [style_image])
+    c = rgb_to_yiq(to_tensor(content_image[:36, :48]))[0, 1:]
+    chroma_kept = float((rgb_to_yiq(to_tensor(kept.image))[0, 1:] - c).abs().mean())
+    chroma_free = float((rgb_to_yiq(to_tensor(free.image))[0, 1:] - c).abs().mean())
+    assert chroma_kept < 0.01
+    assert chroma_free > 3 * chroma_kept
+    # ... while the luminance is stylised just the same.
+    y_kept = rgb_to_yiq(to_tensor(kept.image))[0, 0]
+    y_content = rgb_to_yiq(to_tensor(content_image[:36, :48]))[0, 0]
+    assert float((y_kept - y_content).abs().mean()) > 0.02
+
+
+def test_histogram_matching_moves_the_style_colours_to_the_content(content_image, style_image):
+    from nst_desktop.engine.color import match_histogram
+
+    matched = match_histogram(to_tensor(style_image), to_tensor(content_image))
+    for img in (matched,):
+        px = img[0].reshape(3, -1)
+        ref = to_tensor(content_image)[0].reshape(3, -1)
+        assert np.allclose(px.mean(1).numpy(), ref.mean(1).numpy(), atol=0.03)
+    p = tiny(coarse_to_fine=False, iterations=4, preserve_color="histogram")
+    _, r = run_to_end(p, content_image, [style_image])
+    assert r.image.shape == (36, 48, 3)
+
+
+def test_cancel_stops_within_one_iteration_and_keeps_the_partial_result(content_image,
+                                                                       style_image):
+    t = StyleTransfer(tiny(coarse_to_fine=False, iterations=50), content_image, [style_image])
+    seen = []
+    result = None
+    for e in t.events():
+        if isinstance(e, Progress):
+            seen.append(e.step)
+            if e.step == 3:
+                t.cancel()
+        else:
+            result = e
+    assert seen == [1, 2, 3]
+    assert isinstance(result, Result) and result.cancelled and result.steps == 3
+    assert np.array_equal(result.image, t.current_image())
+    assert not np.array_equal(result.image, content_image[:36, :48])
+
+
+def test_cancel_from_another_thread(content_image, style_image):
+    t = StyleTransfer(tiny(coarse_to_fine=False, iterations=500), content_image, [style_image])
+    started = threading.Event()
+    steps = []
+
+    def consume():
+        for e in t.events():
+            if isinstance(e, Progress):
+                steps.append(e.step)
+                started.set()
+            else:
+                steps.append(e)
+
+    worker = threading.Thread(target=consume)
+    worker.start()
+    assert started.wait(60)
+    t.cancel()
+    worker.join(60)
+    assert not worker.is_alive()
+    assert isinstance(steps[-1], Result) and steps[-1].cancelled
+    assert len(steps) - 1 < 500
+
+
+def test_continue_from_an_init_image(content_image, style_image):
+    _, first = run_to_end(tiny(coarse_to_fine=False, iterations=5), content_image, [style_image])
+    p = tiny(coarse_to_fine=False, iterations=5, init="image")
+    events, second = run_to_end(p, content_image, [style_image], init_image=first.image)
+    fresh, _ = run_to_end(tiny(coarse_to_fine=False, iterations=5), content_image, [style_image])
+    # Starting from the earlier result starts where it left off: lower loss than from scratch.
+    assert events[0].losses["total"] < fresh[0].losses["total"]
+
+
+def test_init_image_is_required_for_image_init(content_image, style_image):
+    from nst_desktop.errors import ParameterError
+
+    with pytest.raises(ParameterError, match="init image"):
+        StyleTransfer(tiny(init="image"), content_image, [style_image])
+
+
+def test_params_json_roundtrip_reproduces_the_run(content_image, style_image):
+    p = tiny(coarse_to_fine=False, iterations=4, seed=9, init="noise",
+             styles=(StyleInput("s.png", 2.0),))
+    q = Params.from_json(p.to_json())
+    assert q == p
+    _, a = run_to_end(p, content_image, [style_image])
+    _, b = run_to_end(q, content_image, [style_image])
+    assert np.array_equal(a.image, b.image)
