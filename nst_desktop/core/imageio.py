@@ -35,7 +35,13 @@ from PIL import Image, ImageFile, UnidentifiedImageError
 from nst_desktop.core import imagedecode, imageencode
 from nst_desktop.core.atomicfile import write_bytes_atomic
 from nst_desktop.core.imagemeta import PARAMS_KEY, params_text
-from nst_desktop.core.imagesniff import IMAGE_FILE_FILTER, LOAD_SUFFIXES, is_image_file
+from nst_desktop.core.imagesniff import (
+    IMAGE_FILE_FILTER,
+    LOAD_SUFFIXES,
+    has_image_signature,
+    header_size,
+    is_image_file,
+)
 from nst_desktop.errors import ImageLoadError, ImageSaveError, ImageTooLargeError, ParameterError
 
 if TYPE_CHECKING:
@@ -294,7 +300,15 @@ def _open_image(
             f"{(max_pixels or DEFAULT_MAX_PIXELS) / 1e6:.1f} megapixels."
         ) from None
     except UnidentifiedImageError:
+        head = _head_of(source)
         _close(source)
+        size = header_size(head)
+        if size is not None and 0 in size:
+            raise ImageLoadError(f"{label} has no pixels ({size[0]} × {size[1]}).") from None
+        if has_image_signature(head):
+            raise ImageLoadError(
+                f"{label} is damaged: it starts like an image, but its header cannot be read."
+            ) from None
         raise ImageLoadError(
             f"{label} is not an image file, or not a kind of image this app can read."
         ) from None
@@ -304,6 +318,18 @@ def _open_image(
     except Exception as error:
         _close(source)
         raise ImageLoadError(_damaged_message(label, error)) from None
+
+
+def _head_of(source: IO[bytes] | Path) -> bytes:
+    """The first bytes of the file, to explain why Pillow did not recognise it."""
+    try:
+        if isinstance(source, Path):
+            with open(source, "rb") as stream:
+                return stream.read(32)
+        source.seek(0)
+        return source.read(32)
+    except (OSError, ValueError):
+        return b""
 
 
 def _close(source: IO[bytes] | Path) -> None:

@@ -66,8 +66,13 @@ def is_image_file(path: str | os.PathLike[str]) -> bool:
             head = stream.read(32)
     except OSError:
         return False
-    if not head:
-        return False
+    return bool(head) and (
+        has_image_signature(head) or file_path.suffix.lower() in _NO_SIGNATURE_SUFFIXES
+    )
+
+
+def has_image_signature(head: bytes) -> bool:
+    """True when the first bytes of a file are those of an image format read here."""
     if head.startswith(_SIGNATURES):
         return True
     if head[:2] == b"BM" and len(head) >= 18:
@@ -76,4 +81,21 @@ def is_image_file(path: str | os.PathLike[str]) -> bool:
         return ".webp" in LOAD_SUFFIXES
     if head[4:8] == b"ftyp" and head[8:12] in (b"avif", b"avis"):
         return ".avif" in LOAD_SUFFIXES
-    return file_path.suffix.lower() in _NO_SIGNATURE_SUFFIXES
+    return False
+
+
+def header_size(head: bytes) -> tuple[int, int] | None:
+    """(width, height) as written in a PNG, GIF or BMP header, or None.
+
+    Pillow refuses to open an image whose header gives a size of zero, and
+    says only that it cannot identify the file; this lets the message say why.
+    """
+    if head.startswith(b"\x89PNG\r\n\x1a\n") and head[12:16] == b"IHDR" and len(head) >= 24:
+        return int.from_bytes(head[16:20], "big"), int.from_bytes(head[20:24], "big")
+    if head[:6] in (b"GIF87a", b"GIF89a") and len(head) >= 10:
+        return int.from_bytes(head[6:8], "little"), int.from_bytes(head[8:10], "little")
+    if head[:2] == b"BM" and len(head) >= 26 and int.from_bytes(head[14:18], "little") >= 40:
+        width = int.from_bytes(head[18:22], "little", signed=True)
+        height = int.from_bytes(head[22:26], "little", signed=True)
+        return abs(width), abs(height)
+    return None

@@ -123,3 +123,12 @@ def cmyk_profile() -> bytes:
     return _profile(
         b"prtr", b"CMYK", [(b"desc", _desc("Test inks CMYK")), (b"wtpt", _xyz(D50)), (b"A2B0", lut)]
     )
+
+
+def grey_profile(gamma: float) -> bytes:
+    """A greyscale display profile with a pure gamma curve (1.0: linear light)."""
+    return _profile(
+        b"mntr",
+        b"GRAY",
+        [(b"desc", _desc("Grey (test)")), (b"wtpt", _xyz(D50)), (b"kTRC", _gamma_curve(gamma))],
+    )
