@@ -271,17 +271,21 @@ _bomb_limit_lock = threading.Lock()
 
 @contextmanager
 def _pillow_limit_at_least(max_pixels: int | None):
-    """Let Pillow's own decompression-bomb check allow ``max_pixels``; ours decides."""
-    current = Image.MAX_IMAGE_PIXELS
-    if max_pixels is None or current is None or max_pixels <= current:
+    """Let Pillow's own decompression-bomb check allow ``max_pixels``; ours decides.
+
+    Pillow's limit is a module global, so it is raised (and put back) under a lock."""
+    limit = Image.MAX_IMAGE_PIXELS
+    if max_pixels is None or limit is None or max_pixels <= limit:
         yield
         return
     with _bomb_limit_lock:
-        Image.MAX_IMAGE_PIXELS = max_pixels
+        saved = Image.MAX_IMAGE_PIXELS
+        if saved is not None:
+            Image.MAX_IMAGE_PIXELS = max(saved, max_pixels)
         try:
             yield
         finally:
-            Image.MAX_IMAGE_PIXELS = current
+            Image.MAX_IMAGE_PIXELS = saved
 
 
 def _open_image(
