@@ -138,7 +138,14 @@ def _srgb_profile() -> ImageCms.ImageCmsProfile:
 
 def _convert_lab(image: Image.Image) -> Image.Image:
     lab = ImageCms.ImageCmsProfile(ImageCms.createProfile("LAB"))
-    return ImageCms.profileToProfile(image, lab, _srgb_profile(), outputMode="RGB")
+    return _checked(ImageCms.profileToProfile(image, lab, _srgb_profile(), outputMode="RGB"))
+
+
+def _checked(image: Image.Image | None) -> Image.Image:
+    """ImageCms returns None only for in-place transforms, which are not used here."""
+    if image is None:
+        raise ValueError("the colour transform returned no image")
+    return image
 
 
 def _profile_transform(icc: bytes, in_mode: str) -> ImageCms.ImageCmsTransform:
@@ -154,7 +161,7 @@ def _broken_profile_note(error: Exception) -> str:
 def _apply_profile_8bit(image: Image.Image, icc: bytes, notes: list[str]) -> Image.Image:
     try:
         transform = _profile_transform(icc, image.mode)
-        return ImageCms.applyTransform(image, transform)
+        return _checked(ImageCms.applyTransform(image, transform))
     except Exception as error:  # LittleCMS rejects broken or mismatched profiles
         notes.append(_broken_profile_note(error))
         return image
@@ -178,7 +185,7 @@ def _with_rawmode(tile: ImageFile._Tile, rawmode: str) -> ImageFile._Tile:
     args = tile.args
     if isinstance(args, str):
         return tile._replace(args=rawmode)
-    return tile._replace(args=(rawmode, *tuple(args)[1:]))
+    return tile._replace(args=(rawmode, *tuple(args or ())[1:]))
 
 
 def _tile_rawmode(tile: ImageFile._Tile) -> str | None:
@@ -202,13 +209,12 @@ def _decode_wide(
     rawmode = rawmodes.pop()
     if rawmode is None:
         return None
+    swapped: str | None = None
     if image.format == "PNG" and rawmode == "LA;16B":
         # Pillow keeps only the high bytes of L and A; read all four bytes as "RGBA".
         swapped = "RGBA"
     elif rawmode.split(";")[0] == image.mode:
         swapped = _swapped_rawmode(rawmode)
-    else:
-        swapped = None
     if swapped is None:
         return None
     try:
@@ -281,7 +287,7 @@ def _apply_profile_high(colour: np.ndarray, icc: bytes, notes: list[str]) -> np.
 
 def _lookup_through_profile(nodes: Image.Image, icc: bytes) -> np.ndarray:
     transform = _profile_transform(icc, nodes.mode)
-    converted = ImageCms.applyTransform(nodes, transform)
+    converted = _checked(ImageCms.applyTransform(nodes, transform))
     return np.asarray(converted, dtype=np.float32) / 255.0
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Mapping
 from typing import Any
 
 from nst_desktop import __version__
@@ -62,7 +63,7 @@ def params_from_xmp(xmp: Any) -> str | None:
     return None
 
 
-def params_text(info: dict[str, Any]) -> str | None:
+def params_text(info: Mapping[Any, Any]) -> str | None:
     """The params JSON found in a Pillow image's ``info`` (PNG text chunk or XMP), or None."""
     value = info.get(PARAMS_KEY)
     if isinstance(value, bytes):

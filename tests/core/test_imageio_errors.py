@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageFile
 
-from nst_desktop.core import imageio
+from nst_desktop.core import imageload
 from nst_desktop.core.imageio import load_image, load_image_bytes, read_params
 from nst_desktop.errors import ImageLoadError, ImageTooLargeError, NSTError
 from tests.core.pngbuild import chunk, header_only_png, png_bytes, size_only_png
@@ -55,7 +55,7 @@ def test_unreadable_file(tmp_path, monkeypatch):
     def refuse(*args, **kwargs):
         raise PermissionError(13, "Permission denied", str(path))
 
-    monkeypatch.setattr(imageio, "open", refuse, raising=False)
+    monkeypatch.setattr(imageload, "open", refuse, raising=False)
     assert "permission" in _load_error(path)
     with pytest.raises(ImageLoadError, match="permission"):
         read_params(path)

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from PIL import Image, PngImagePlugin
 
-from nst_desktop.core import atomicfile, imageio
+from nst_desktop.core import atomicfile, imageencode
 from nst_desktop.core.imageio import (
     IMAGE_FILE_FILTER,
     PARAMS_KEY,
@@ -293,7 +293,7 @@ def test_overwrite_replaces_atomically_and_keeps_permissions(tmp_path, content_i
 def test_encoder_failure_is_a_save_error(tmp_path, content_image, monkeypatch):
     path, before = _existing(tmp_path, content_image)
 
-    monkeypatch.setattr(imageio.imageencode, "encode", _raising(OSError("encoder error -2")))
+    monkeypatch.setattr(imageencode, "encode", _raising(OSError("encoder error -2")))
     with pytest.raises(ImageSaveError, match="Cannot encode"):
         save_image(path, content_image)
     assert path.read_bytes() == before
