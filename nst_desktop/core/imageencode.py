@@ -17,6 +17,9 @@ from PIL import Image, PngImagePlugin
 from nst_desktop.core.imagemeta import PARAMS_KEY, SOFTWARE, build_xmp
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+# zlib level for PNG and TIFF: on photos, level 6 (the usual default) takes about
+# twice as long as level 4 for files a few percent smaller.
+ZLIB_LEVEL = 4
 _EXIF_SOFTWARE = 0x0131
 
 
@@ -92,7 +95,7 @@ def _encode_png8(pixels: np.ndarray, params_json: str | None) -> bytes:
         info.add_itxt(PARAMS_KEY, params_json)
     info.add_text("Software", SOFTWARE)
     buffer = io.BytesIO()
-    Image.fromarray(pixels).save(buffer, "PNG", pnginfo=info, compress_level=6)
+    Image.fromarray(pixels).save(buffer, "PNG", pnginfo=info, compress_level=ZLIB_LEVEL)
     return buffer.getvalue()
 
 
@@ -115,7 +118,7 @@ def encode_png16(pixels: np.ndarray, params_json: str | None) -> bytes:
     filtered = rows.copy()
     filtered[:, bpp:] -= rows[:, :-bpp]
     scanlines = np.concatenate([np.ones((height, 1), np.uint8), filtered], axis=1)
-    compressed = zlib.compress(scanlines.tobytes(), 6)
+    compressed = zlib.compress(scanlines.tobytes(), ZLIB_LEVEL)
 
     parts = [
         PNG_SIGNATURE,
@@ -159,7 +162,7 @@ def encode_tiff(pixels: np.ndarray, params_json: str | None) -> bytes:
     strip_offsets: list[int] = []
     strip_counts: list[int] = []
     for top in range(0, height, rows_per_strip):
-        strip = zlib.compress(raw[top * row_bytes : (top + rows_per_strip) * row_bytes], 6)
+        strip = zlib.compress(raw[top * row_bytes : (top + rows_per_strip) * row_bytes], ZLIB_LEVEL)
         strip_offsets.append(len(body))
         strip_counts.append(len(strip))
         body += strip
