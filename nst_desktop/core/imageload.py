@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 DEFAULT_MAX_PIXELS: int = 178_956_970  # Pillow's own decompression-bomb limit
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # arrays have no single truth value: compare by identity
 class LoadedImage:
     """A decoded image: upright, sRGB, floats in 0..1."""
 
