@@ -10,6 +10,7 @@ from PIL import Image, ImageOps
 
 from nst_desktop.core.imageio import LoadedImage, load_image, load_image_bytes
 from tests.core.pngbuild import chunk, png_bytes
+from tests.core.tiffbuild import tiff16_bytes
 
 
 def _save(image: Image.Image, path, **options):
@@ -150,6 +151,17 @@ def test_sixteen_bit_png_colour_keeps_full_precision(tmp_path, channels, mode):
     np.testing.assert_array_equal(np.round(image.rgb * 65535).astype(np.uint16), colour)
     if channels in (2, 4):
         np.testing.assert_array_equal(np.round(image.alpha * 65535), samples[..., -1])
+
+
+@pytest.mark.parametrize("byte_order", [b"II", b"MM"])
+@pytest.mark.parametrize("channels", [3, 4])
+def test_sixteen_bit_uncompressed_tiff_keeps_full_precision(byte_order, channels):
+    samples = _gradient16(channels=channels)
+    image = load_image_bytes(tiff16_bytes(samples, byte_order), name="scan.tif")
+    assert image.bit_depth == 16 and image.format == "TIFF"
+    np.testing.assert_array_equal(np.round(image.rgb * 65535), samples[..., :3])
+    if channels == 4:
+        np.testing.assert_array_equal(np.round(image.alpha * 65535), samples[..., 3])
 
 
 def test_sixteen_bit_png_colour_key_transparency():
