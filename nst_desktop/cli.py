@@ -44,12 +44,20 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("-o", "--output", help="where to write the result (.png .jpg .webp .tif)")
     ap.add_argument("--version", action="version", version=f"nst-desktop {__version__}")
     ap.add_argument("--params-from", metavar="PNG", help="take every parameter from a saved result")
-    ap.add_argument("--blend", type=float, nargs="+", metavar="W",
-                    help="blend weight of each style (default: equal)")
+    ap.add_argument(
+        "--blend",
+        type=float,
+        nargs="+",
+        metavar="W",
+        help="blend weight of each style (default: equal)",
+    )
     g = ap.add_argument_group("result")
     g.add_argument("--size", type=int, help=f"longest side of the result (default {d.size})")
-    g.add_argument("--strength", type=float,
-                   help="style weight relative to content weight (sets --style-weight)")
+    g.add_argument(
+        "--strength",
+        type=float,
+        help="style weight relative to content weight (sets --style-weight)",
+    )
     g.add_argument("--content-weight", type=float, help=f"(default {d.content_weight})")
     g.add_argument("--style-weight", type=float, help=f"(default {d.style_weight})")
     g.add_argument("--tv-weight", type=float, help=f"total variation (default {d.tv_weight})")
@@ -58,20 +66,33 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--seed", type=int, help=f"(default {d.seed})")
     g = ap.add_argument_group("optimisation")
     g.add_argument("--iterations", type=int, help=f"at the full size (default {d.iterations})")
-    g.add_argument("--coarse-iterations", type=int,
-                   help=f"at each coarser size (default {d.coarse_iterations})")
+    g.add_argument(
+        "--coarse-iterations",
+        type=int,
+        help=f"at each coarser size (default {d.coarse_iterations})",
+    )
     g.add_argument("--optimizer", choices=P.OPTIMIZERS, help=f"(default {d.optimizer})")
     g.add_argument("--learning-rate", type=float, help=f"Adam step (default {d.learning_rate})")
-    g.add_argument("--no-coarse-to-fine", dest="coarse_to_fine", action="store_false", default=None,
-                   help="optimise at the full size only")
+    g.add_argument(
+        "--no-coarse-to-fine",
+        dest="coarse_to_fine",
+        action="store_false",
+        default=None,
+        help="optimise at the full size only",
+    )
     g.add_argument("--min-size", type=int, help=f"coarsest size (default {d.min_size})")
-    g.add_argument("--average", action="store_true", default=None,
-                   help="average the iterates of the second half of each scale")
+    g.add_argument(
+        "--average",
+        action="store_true",
+        default=None,
+        help="average the iterates of the second half of each scale",
+    )
     g.add_argument("--init", choices=P.INITS, help=f"(default {d.init})")
     g.add_argument("--init-image", help="image to start from with --init image")
     g = ap.add_argument_group("network")
-    g.add_argument("--weights", help="original, torchvision or a state-dict file "
-                   f"(default {d.weights})")
+    g.add_argument(
+        "--weights", help=f"original, torchvision or a state-dict file (default {d.weights})"
+    )
     g.add_argument("--style-loss", choices=P.STYLE_LOSSES, help=f"(default {d.style_loss})")
     g.add_argument("--content-layers", nargs="+", metavar="LAYER")
     g.add_argument("--style-layers", nargs="+", metavar="LAYER")
@@ -81,10 +102,21 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--precision", choices=P.PRECISIONS, help=f"(default {d.precision})")
     g = ap.add_argument_group("output")
     g.add_argument("--quality", type=int, default=95, help="JPEG/WebP quality")
-    g.add_argument("--16-bit", dest="bit_depth", action="store_const", const=16, default=8,
-                   help="write a 16-bit PNG or TIFF")
-    g.add_argument("--save-every", type=int, default=0, metavar="N",
-                   help="also save the image every N iterations (OUT-0050.png ...)")
+    g.add_argument(
+        "--16-bit",
+        dest="bit_depth",
+        action="store_const",
+        const=16,
+        default=8,
+        help="write a 16-bit PNG or TIFF",
+    )
+    g.add_argument(
+        "--save-every",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also save the image every N iterations (OUT-0050.png ...)",
+    )
     g.add_argument("--preview-every", type=int, help="(default: with --save-every)")
     g.add_argument("--max-pixels", type=int, help="refuse input images larger than this")
     g.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
@@ -92,11 +124,29 @@ def build_parser() -> argparse.ArgumentParser:
     return ap
 
 
-_SIMPLE = (
-    "size content_weight style_weight tv_weight style_scale preserve_color seed iterations "
-    "coarse_iterations optimizer learning_rate coarse_to_fine min_size average init init_image "
-    "weights style_loss pooling device precision"
-).split()
+_SIMPLE = [
+    "size",
+    "content_weight",
+    "style_weight",
+    "tv_weight",
+    "style_scale",
+    "preserve_color",
+    "seed",
+    "iterations",
+    "coarse_iterations",
+    "optimizer",
+    "learning_rate",
+    "coarse_to_fine",
+    "min_size",
+    "average",
+    "init",
+    "init_image",
+    "weights",
+    "style_loss",
+    "pooling",
+    "device",
+    "precision",
+]
 
 
 def params_from_args(args: argparse.Namespace) -> Any:
@@ -212,12 +262,18 @@ def run(argv: Sequence[str] | None = None) -> int:
         for event in transfer.events():
             if isinstance(event, Progress):
                 bar.update(event)
-                if args.save_every and event.preview is not None and (
-                    event.step % args.save_every == 0
+                if (
+                    args.save_every
+                    and event.preview is not None
+                    and (event.step % args.save_every == 0)
                 ):
                     snap = out.with_name(f"{out.stem}-{event.step:04d}{out.suffix}")
-                    imageio.save_image(snap, event.preview.astype("float32") / 255,
-                                       params=params, quality=args.quality)
+                    imageio.save_image(
+                        snap,
+                        event.preview.astype("float32") / 255,
+                        params=params,
+                        quality=args.quality,
+                    )
             else:
                 result = event
     finally:
@@ -225,12 +281,19 @@ def run(argv: Sequence[str] | None = None) -> int:
         bar.close()
     assert result is not None
     imageio.save_image(
-        out, result.image, alpha=content.alpha, params=params,
-        quality=args.quality, bit_depth=args.bit_depth,
+        out,
+        result.image,
+        alpha=content.alpha,
+        params=params,
+        quality=args.quality,
+        bit_depth=args.bit_depth,
     )
     summary = {
-        "output": str(out), "seconds": round(result.elapsed, 2), "device": result.device,
-        "steps": result.steps, "cancelled": result.cancelled,
+        "output": str(out),
+        "seconds": round(result.elapsed, 2),
+        "device": result.device,
+        "steps": result.steps,
+        "cancelled": result.cancelled,
         "losses": {k: round(v, 5) for k, v in result.losses.items()},
     }
     if args.json:

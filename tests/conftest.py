@@ -13,6 +13,7 @@ from pathlib import Path  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
+
 def _find_shared() -> Path:
     """The project's shared/ folder (test images, nst_score.py) beside the checkout."""
     env = os.environ.get("NST_SHARED_DIR")
@@ -41,10 +42,7 @@ def no_dangling_threads():
     """Fail a test that leaves a Python thread running (Qt threads are checked in ui tests)."""
     before = set(threading.enumerate())
     yield
-    leaked = [
-        t for t in threading.enumerate()
-        if t not in before and t.is_alive() and not t.daemon
-    ]
+    leaked = [t for t in threading.enumerate() if t not in before and t.is_alive() and not t.daemon]
     for t in leaked:
         t.join(timeout=5)
     still = [t.name for t in leaked if t.is_alive()]

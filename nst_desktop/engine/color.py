@@ -52,6 +52,7 @@ def _sqrt_and_inv_sqrt(cov: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
 
 def match_histogram(source: torch.Tensor, reference: torch.Tensor) -> torch.Tensor:
     """Affine colour transform of ``source`` so its mean/covariance match ``reference``'s."""
+
     def stats(img: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         px = img.reshape(3, -1).double()
         mu = px.mean(dim=1, keepdim=True)

@@ -103,8 +103,9 @@ class StyleTarget:
         eye = torch.eye(cov.shape[0], device=cov.device, dtype=cov.dtype)
         cov = cov + eye * W2_EPS * self.cov.diagonal().mean()
         cross = sqrtm(self.cov_sqrt @ cov @ self.cov_sqrt)
-        w2 = (mean - self.mean).pow(2).sum() + (cov.diagonal().sum() + self.cov.diagonal().sum()
-                                                - 2 * cross.diagonal().sum())
+        w2 = (mean - self.mean).pow(2).sum() + (
+            cov.diagonal().sum() + self.cov.diagonal().sum() - 2 * cross.diagonal().sum()
+        )
         return w2.clamp_min(0) / self.scale
 
 

@@ -138,7 +138,7 @@ class Params:
             bad(f"These parameters come from a newer nst_desktop (version {self.version}).")
         if not 16 <= self.size <= 16384:
             bad(f"Output size must be between 16 and 16384 pixels; got {self.size}.")
-        if not 16 <= self.min_size:
+        if not self.min_size >= 16:
             bad(f"The smallest coarse-to-fine size must be at least 16; got {self.min_size}.")
         for name in ("content_weight", "style_weight", "tv_weight", "learning_rate", "style_scale"):
             v = getattr(self, name)
@@ -232,9 +232,8 @@ class Params:
                     value = int(value)
                 elif isinstance(default, float):
                     value = float(value)
-                elif isinstance(default, str):
-                    if not isinstance(value, str):
-                        raise TypeError
+                elif isinstance(default, str) and not isinstance(value, str):
+                    raise TypeError
             except (TypeError, ValueError, AttributeError):
                 raise ParameterError(f"Parameter {key!r} has an invalid value {value!r}.") from None
             kwargs[key] = value

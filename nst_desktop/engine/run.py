@@ -13,6 +13,7 @@ the image as it was. The generator never touches Qt.
 
 from __future__ import annotations
 
+import functools
 import math
 import threading
 import time
@@ -35,7 +36,7 @@ from nst_desktop.engine.device import (
     size_that_fits,
 )
 from nst_desktop.engine.losses import StyleTarget, content_loss, tv_loss
-from nst_desktop.engine.params import Params
+from nst_desktop.engine.params import VGG19_LAYERS, Params
 from nst_desktop.engine.vgg import VGGFeatures, build_network
 from nst_desktop.errors import OutOfMemoryError, ParameterError
 
@@ -115,6 +116,75 @@ def resize(image: torch.Tensor, shape: tuple[int, int]) -> torch.Tensor:
     ).clamp(0, 1)
 
 
+class Objective:
+    """The loss at one scale: targets computed once, then ``objective(image)`` backpropagates.
+
+    ``parts`` holds the detached (content, style, tv, total) of the last call.
+    """
+
+    def __init__(
+        self,
+        net: VGGFeatures,
+        params: Params,
+        content: torch.Tensor,
+        styles: list[torch.Tensor],
+        blend: list[float],
+        precision: str,
+        device: torch.device,
+    ) -> None:
+        self.net, self.p, self.precision, self.device = net, params, precision, device
+        layer_w = list(params.style_layer_weights) or [1.0] * len(params.style_layers)
+        total_w = sum(layer_w) or 1.0
+        self.layer_weights = [w / total_w for w in layer_w]
+        with torch.no_grad(), autocast(precision, device):
+            feats = net(content)
+            self.c_targets = {k: feats[k].float() for k in params.content_layers}
+            self.c_scales = {
+                k: float(v.pow(2).sum().clamp_min(1e-12)) for k, v in self.c_targets.items()
+            }
+            del feats
+            per_style: list[dict[str, torch.Tensor]] = []
+            for s in styles:
+                feats = net(s)
+                per_style.append({k: feats[k].float() for k in params.style_layers})
+                del feats
+        with torch.no_grad():
+            self.s_targets = {
+                k: StyleTarget.blend(params.style_loss, [f[k] for f in per_style], blend)
+                for k in params.style_layers
+            }
+        self.parts: list[torch.Tensor] = []
+
+    def closure(self, image: torch.Tensor, optimizer: torch.optim.Optimizer) -> torch.Tensor:
+        """What ``optimizer.step`` calls: zero the gradient, evaluate, backpropagate."""
+        optimizer.zero_grad(set_to_none=True)
+        return self(image)
+
+    def __call__(self, image: torch.Tensor) -> torch.Tensor:
+        p = self.p
+        with autocast(self.precision, self.device):
+            feats = self.net(image)
+        c_loss = sum(
+            (
+                content_loss(feats[k].float(), self.c_targets[k], self.c_scales[k])
+                for k in p.content_layers
+            ),
+            image.new_zeros(()),
+        )
+        s_loss = sum(
+            (
+                w * self.s_targets[k].loss(feats[k].float())
+                for k, w in zip(p.style_layers, self.layer_weights, strict=True)
+            ),
+            image.new_zeros(()),
+        )
+        t_loss = tv_loss(image) if p.tv_weight > 0 else image.new_zeros(())
+        total = p.content_weight * c_loss + p.style_weight * s_loss + p.tv_weight * t_loss
+        total.backward()
+        self.parts = [v.detach() for v in (c_loss, s_loss, t_loss, total)]
+        return total
+
+
 class StyleTransfer:
     """One run of the optimisation. Create it, iterate :meth:`events`, read the :class:`Result`."""
 
@@ -180,7 +250,8 @@ class StyleTransfer:
                 free, _total = torch.cuda.mem_get_info(device)
                 budget = int(free * 0.9)
             suggested = (
-                size_that_fits(budget, w / h, precision) if budget is not None
+                size_that_fits(budget, w / h, precision)
+                if budget is not None
                 else max(64, int(p.size * 0.7) // 16 * 16)
             )
             suggested = min(suggested, max(16, int(p.size * 0.9)))
@@ -205,17 +276,26 @@ class StyleTransfer:
             net = net.to(device)
 
         blend = p.blend() or [1.0 / len(self._styles)] * len(self._styles)
-        layer_w = list(p.style_layer_weights) or [1.0] * len(p.style_layers)
-        lw_total = sum(layer_w) or 1.0
-        layer_w = [w / lw_total for w in layer_w]
         content_full = self._content.to(device)
         styles_full = [s.to(device) for s in self._styles]
         if p.preserve_color == "histogram":
             styles_full = [color.match_histogram(s, content_full) for s in styles_full]
 
         ch, cw = content_full.shape[-2:]
-        schedule = p.schedule()
+        # The deepest layer needs at least one pixel after its pooling layers.
+        deepest = max(VGG19_LAYERS.index(n) for n in layers)
+        smallest = 2 ** int(VGG19_LAYERS[deepest][4]) // 2
+        schedule = [
+            (s, n)
+            for s, n in p.schedule()
+            if min(scaled_shape(ch, cw, s)) >= smallest or s == p.size
+        ]
         shapes = [scaled_shape(ch, cw, s) for s, _ in schedule]
+        if min(shapes[-1]) < smallest:
+            raise ParameterError(
+                f"At {p.size} px this image is too small for layer {VGG19_LAYERS[deepest]}: "
+                f"its shorter side must be at least {smallest} px."
+            )
         work = [n * h * w for (_, n), (h, w) in zip(schedule, shapes)]
         total_steps = sum(n for _, n in schedule)
         done_work = 0.0
@@ -226,25 +306,13 @@ class StyleTransfer:
 
         for scale_index, ((longest, iterations), shape) in enumerate(zip(schedule, shapes)):
             content = resize(content_full, shape)
-            with torch.no_grad(), autocast(precision, device):
-                c_feats = net(content)
-            c_targets = {k: c_feats[k].float().detach() for k in p.content_layers}
-            c_scales = {k: float(v.pow(2).sum().clamp_min(1e-12)) for k, v in c_targets.items()}
-            del c_feats
             style_longest = max(16, round(longest * p.style_scale))
-            per_style: list[dict[str, torch.Tensor]] = []
-            for s in styles_full:
-                sh = scaled_shape(s.shape[-2], s.shape[-1], style_longest)
-                with torch.no_grad(), autocast(precision, device):
-                    feats = net(resize(s, sh))
-                per_style.append({k: feats[k].float() for k in p.style_layers})
-                del feats
-            with torch.no_grad():
-                s_targets = {
-                    k: StyleTarget.blend(p.style_loss, [f[k] for f in per_style], blend)
-                    for k in p.style_layers
-                }
-            del per_style
+            styles = [
+                resize(s, scaled_shape(s.shape[-2], s.shape[-1], style_longest))
+                for s in styles_full
+            ]
+            objective = Objective(net, p, content, styles, blend, precision, device)
+            del styles
 
             if image is None:
                 image = self._initial_image(content, generator, device)
@@ -256,23 +324,7 @@ class StyleTransfer:
             averaged = 0
             avg_start = iterations // 2
 
-            def closure() -> torch.Tensor:
-                optimizer.zero_grad(set_to_none=True)
-                with autocast(precision, device):
-                    feats = net(image)
-                c_loss = sum(
-                    content_loss(feats[k].float(), c_targets[k], c_scales[k])
-                    for k in p.content_layers
-                )
-                s_loss = sum(
-                    w * s_targets[k].loss(feats[k].float())
-                    for k, w in zip(p.style_layers, layer_w)
-                )
-                t_loss = tv_loss(image) if p.tv_weight > 0 else image.new_zeros(())
-                total = p.content_weight * c_loss + p.style_weight * s_loss + p.tv_weight * t_loss
-                total.backward()
-                closure.parts = (c_loss, s_loss, t_loss, total)  # type: ignore[attr-defined]
-                return total
+            closure = functools.partial(objective.closure, image, optimizer)
 
             for it in range(1, iterations + 1):
                 if self._cancel.is_set():
@@ -299,7 +351,7 @@ class StyleTransfer:
                 if want_preview:
                     self._preview_requested.clear()
                     preview = to_uint8(self._finish(self._current))
-                c_l, s_l, t_l, tot = closure.parts  # type: ignore[attr-defined]
+                c_l, s_l, t_l, tot = objective.parts
                 # .item() syncs the device; only pay for it when an event carries numbers
                 # that someone will read (every iteration on the CPU is free anyway).
                 losses = {
@@ -332,7 +384,7 @@ class StyleTransfer:
             if average is not None:
                 image = average
             image = image.detach()
-            del optimizer, c_targets, s_targets
+            del optimizer, objective
             if self._cancel.is_set():
                 break
             if scale_index + 1 < len(schedule):

@@ -97,7 +97,11 @@ class VGGFeatures(nn.Module):
             for c in range(1, n + 1):
                 if count > deepest:
                     break
-                cin = 3 if (block, c) == (1, 1) else (CHANNELS[block] if c > 1 else CHANNELS[block - 1])
+                cin = (
+                    3
+                    if (block, c) == (1, 1)
+                    else (CHANNELS[block] if c > 1 else CHANNELS[block - 1])
+                )
                 conv = nn.Conv2d(cin, CHANNELS[block], 3, padding=1)
                 key = f"conv{block}_{c}"
                 w, b = state[key + ".weight"], state[key + ".bias"]
@@ -164,11 +168,15 @@ def _load_original(path: str) -> dict[str, torch.Tensor]:
                 state[f"conv{block}_{c}.weight"] = table[wq.long()].reshape(wq.shape).float()
                 state[f"conv{block}_{c}.bias"] = q[src + "_b"].float()
     except (KeyError, IndexError, RuntimeError) as exc:
-        raise WeightsError(f"The VGG-19 weights file {path} has an unexpected layout ({exc}).") from None
+        raise WeightsError(
+            f"The VGG-19 weights file {path} has an unexpected layout ({exc})."
+        ) from None
     return state
 
 
-def _from_torchvision_layout(sd: Mapping[str, torch.Tensor], source: str) -> dict[str, torch.Tensor]:
+def _from_torchvision_layout(
+    sd: Mapping[str, torch.Tensor], source: str
+) -> dict[str, torch.Tensor]:
     """Map a torchvision-style state dict (``features.N.weight`` or ``N.weight``) to conv names."""
     if not isinstance(sd, Mapping):
         raise WeightsError(f"{source} does not hold a state dict.")
@@ -223,7 +231,9 @@ def _load_file(path: str) -> dict[str, torch.Tensor]:
     try:
         sd = torch.load(str(p), map_location="cpu", weights_only=True)
     except Exception as exc:  # noqa: BLE001
-        raise WeightsError(f"The weights file {p} cannot be read as a PyTorch state dict: {exc}") from None
+        raise WeightsError(
+            f"The weights file {p} cannot be read as a PyTorch state dict: {exc}"
+        ) from None
     if isinstance(sd, Mapping) and "state_dict" in sd and isinstance(sd["state_dict"], Mapping):
         sd = sd["state_dict"]
     return _from_torchvision_layout(sd, f"The weights file {p}")
@@ -241,8 +251,13 @@ def load_state(weights: str) -> tuple[dict[str, torch.Tensor], bool]:
 def build_network(
     weights: str, layers: Iterable[str], pooling: str = "max", device: torch.device | str = "cpu"
 ) -> VGGFeatures:
-    state, caffe = load_state(weights)
     layers = list(layers)
+    unknown = [n for n in layers if n not in VGG19_LAYERS]
+    if unknown:
+        raise UnknownLayerError(
+            f"Unknown VGG-19 layer {unknown[0]!r}; use one of {', '.join(VGG19_LAYERS)}."
+        )
+    state, caffe = load_state(weights)
     deepest = max(VGG19_LAYERS.index(n) for n in layers) if layers else 0
     needed = [f"conv{n[4:]}" for n in VGG19_LAYERS[: deepest + 1]]
     missing = [n for n in needed if n + ".weight" not in state or n + ".bias" not in state]

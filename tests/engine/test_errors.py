@@ -12,8 +12,9 @@ from nst_desktop.errors import DeviceError, OutOfMemoryError, ParameterError
 from .helpers import run_to_end, tiny
 
 
-def test_out_of_memory_becomes_a_typed_error_with_a_size_that_fits(content_image, style_image,
-                                                                   monkeypatch):
+def test_out_of_memory_becomes_a_typed_error_with_a_size_that_fits(
+    content_image, style_image, monkeypatch
+):
     real_forward = vgg_mod.VGGFeatures.forward
     calls = {"n": 0}
 
@@ -35,8 +36,9 @@ def test_out_of_memory_becomes_a_typed_error_with_a_size_that_fits(content_image
     assert result.steps == 5
 
 
-def test_mps_style_out_of_memory_runtime_error_is_recognised(content_image, style_image,
-                                                              monkeypatch):
+def test_mps_style_out_of_memory_runtime_error_is_recognised(
+    content_image, style_image, monkeypatch
+):
     def exploding(self, x):
         raise RuntimeError("MPS backend out of memory (MPS allocated: 3 GB)")
 
@@ -69,5 +71,4 @@ def test_bad_inputs_to_the_engine(content_image, style_image):
     from nst_desktop.engine import StyleInput
 
     with pytest.raises(ParameterError, match="2 style weights were given for 1"):
-        StyleTransfer(tiny(styles=(StyleInput("a"), StyleInput("b"))), content_image,
-                      [style_image])
+        StyleTransfer(tiny(styles=(StyleInput("a"), StyleInput("b"))), content_image, [style_image])

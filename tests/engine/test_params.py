@@ -18,9 +18,15 @@ def test_defaults_are_valid_and_frozen():
 
 
 def test_json_roundtrip_keeps_everything():
-    p = Params(size=300, styles=(StyleInput("a.jpg", 0.3), StyleInput("b.jpg", 0.7)),
-               style_layers=("relu1_1", "relu3_1"), style_layer_weights=(1.0, 2.0),
-               preserve_color="luminance", optimizer="adam", seed=42)
+    p = Params(
+        size=300,
+        styles=(StyleInput("a.jpg", 0.3), StyleInput("b.jpg", 0.7)),
+        style_layers=("relu1_1", "relu3_1"),
+        style_layer_weights=(1.0, 2.0),
+        preserve_color="luminance",
+        optimizer="adam",
+        seed=42,
+    )
     text = p.to_json()
     assert json.loads(text)["styles"][1] == {"path": "b.jpg", "weight": 0.7}
     assert Params.from_json(text) == p
