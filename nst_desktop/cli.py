@@ -196,8 +196,8 @@ def params_from_args(args: argparse.Namespace) -> Any:
 class ProgressBar:
     """A one-line progress bar on stderr (plain lines when stderr is not a terminal)."""
 
-    def __init__(self, stream: Any = sys.stderr, quiet: bool = False) -> None:
-        self.stream = stream
+    def __init__(self, stream: Any = None, quiet: bool = False) -> None:
+        self.stream = stream if stream is not None else sys.stderr
         self.quiet = quiet
         self.tty = hasattr(stream, "isatty") and stream.isatty()
         self._last_line = 0.0

@@ -1,0 +1,91 @@
+"""The command-line front end: runs, reproduces, reports, and fails politely."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from nst_desktop import cli
+from nst_desktop.core.imageio import load_image, read_params
+
+FAST = ["--size", "32", "--iterations", "3", "--no-coarse-to-fine", "-q"]
+
+
+@pytest.fixture
+def images(tmp_path, content_image, style_image, style_image_2):
+    paths = {}
+    for name, arr in (("c", content_image), ("s", style_image), ("t", style_image_2)):
+        paths[name] = tmp_path / f"{name}.png"
+        Image.fromarray((arr * 255).astype(np.uint8)).save(paths[name])
+    return paths
+
+
+def test_a_run_writes_the_result_with_its_parameters(images, tmp_path):
+    out = tmp_path / "out.png"
+    code = cli.main([str(images["c"]), str(images["s"]), str(images["t"]), "-o", str(out),
+                     "--blend", "3", "1", "--seed", "5", "--strength", "40", *FAST])
+    assert code == 0
+    img = load_image(out)
+    assert img.size == (32, 24)
+    p = read_params(out)
+    assert p.seed == 5 and p.size == 32 and p.strength == pytest.approx(40)
+    assert [s.weight for s in p.styles] == [3.0, 1.0]
+    assert p.content == str(images["c"])
+
+
+def test_params_from_a_png_reproduces_the_result(images, tmp_path):
+    first, second = tmp_path / "a.png", tmp_path / "b.png"
+    assert cli.main([str(images["c"]), str(images["s"]), "-o", str(first), "--init", "noise",
+                     *FAST]) == 0
+    assert cli.main(["--params-from", str(first), "-o", str(second), "-q"]) == 0
+    assert np.array_equal(load_image(first).to_uint8(), load_image(second).to_uint8())
+
+
+def test_progress_bar_and_intermediate_saves(images, tmp_path, capsys):
+    out = tmp_path / "out.png"
+    code = cli.main([str(images["c"]), str(images["s"]), "-o", str(out), "--size", "32",
+                     "--iterations", "4", "--no-coarse-to-fine", "--save-every", "2"])
+    assert code == 0
+    err = capsys.readouterr().err
+    assert "100.0%" in err and "step 4/4" in err
+    assert (tmp_path / "out-0002.png").is_file() and (tmp_path / "out-0004.png").is_file()
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["{missing}", "{s}", "-o", "{out}"], "no such file"),
+        (["{c}", "{notimage}", "-o", "{out}"], "not an image"),
+        (["{c}", "{s}", "-o", "{out}", "--style-layers", "relu9_1"], "Unknown VGG-19 layer"),
+        (["{c}", "{s}", "-o", "{out}", "--size", "2"], "Output size"),
+        (["{c}", "{s}", "-o", "{tmp}/no/such/dir/out.png"], "does not exist"),
+        (["{c}", "{s}", "-o", "{tmp}/out.xyz"], "Cannot write .xyz"),
+        (["{c}", "{s}", "{s}", "-o", "{out}", "--blend", "1"], "--blend has 1 weights"),
+        (["{c}", "{s}"], "-o OUT"),
+        (["{c}", "-o", "{out}"], "No style image"),
+        (["--params-from", "{s}", "-o", "{out}"], "holds no nst_desktop parameters"),
+    ],
+)
+def test_bad_input_exits_2_with_one_line(images, tmp_path, capsys, argv, message):
+    (tmp_path / "notes.txt").write_text("hello")
+    fmt = {"missing": tmp_path / "missing.jpg", "s": images["s"], "c": images["c"],
+           "out": tmp_path / "out.png", "tmp": tmp_path, "notimage": tmp_path / "notes.txt"}
+    code = cli.main([a.format(**fmt) for a in argv] + ["-q"])
+    err = capsys.readouterr().err.strip()
+    assert code == 2
+    assert len(err.splitlines()) == 1 and err.startswith("nst-desktop-cli: error:")
+    assert message in err
+    assert not (tmp_path / "out.png").exists()
+
+
+def test_module_entry_point_and_help():
+    out = subprocess.run([sys.executable, "-m", "nst_desktop.cli", "--help"],
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0
+    for option in ("--strength", "--style-loss", "--preserve-color", "--params-from",
+                   "--save-every", "--device", "--precision", "--pooling", "--init"):
+        assert option in out.stdout
