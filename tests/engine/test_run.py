@@ -220,3 +220,16 @@ def test_params_json_roundtrip_reproduces_the_run(content_image, style_image):
     _, a = run_to_end(p, content_image, [style_image])
     _, b = run_to_end(q, content_image, [style_image])
     assert np.array_equal(a.image, b.image)
+
+
+def test_wasserstein_style_loss_descends_and_styles(content_image, style_image):
+    # Shallow layers only: the eigendecompositions of 512x512 covariances are slow on a CPU.
+    p = tiny(style_loss="w2", coarse_to_fine=False, iterations=15, style_weight=50,
+             style_layers=("relu1_1", "relu2_1", "relu3_1"))
+    events, result = run_to_end(p, content_image, [style_image])
+    styles = [e.losses["style"] for e in events]
+    assert styles[-1] < 0.5 * styles[0]
+    assert all(np.isfinite(v) for e in events for v in e.losses.values())
+    style_48 = to_numpy(resize(to_tensor(style_image), (48, 48)))
+    before = gram_distance(to_numpy(resize(to_tensor(content_image), (36, 48))), style_48)
+    assert gram_distance(result.image, style_48) < 0.5 * before

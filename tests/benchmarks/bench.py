@@ -1,0 +1,148 @@
+"""Speed and quality benchmark (not part of the default test run; needs no Qt).
+
+    python tests/benchmarks/bench.py --sizes 256 512 --devices cpu --precisions auto \
+        --json bench.json
+
+For each size x device x precision it runs the engine with the default parameters on
+shared/images/tubingen.jpg styled by starry_night.jpg (weights already loaded, so the
+figure is the engine run itself), saves the result, scores it with
+shared/tools/nst_score.py and prints a table: seconds, iterations per second, time to the
+first preview, peak memory, style_err, content_err. ``--cold`` also times a whole
+``nst-desktop-cli`` process from start to saved file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from nst_desktop.core.imageio import load_image, save_image  # noqa: E402
+from nst_desktop.engine import Params, Progress, StyleInput, StyleTransfer, build_network  # noqa: E402
+from nst_desktop.engine.device import resolve_device  # noqa: E402
+
+
+def find_shared() -> Path:
+    env = os.environ.get("NST_SHARED_DIR")
+    if env:
+        return Path(env)
+    for parent in ROOT.parents:
+        if (parent / "shared" / "images").is_dir():
+            return parent / "shared"
+    raise SystemExit("cannot find shared/ (set NST_SHARED_DIR)")
+
+
+def score(shared: Path, out: Path, content: Path, style: Path, device: str) -> dict:
+    cmd = [sys.executable, str(shared / "tools" / "nst_score.py"), str(out), "--content",
+           str(content), "--style", str(style), "--device", "cuda" if "cuda" in device else "cpu"]
+    return json.loads(subprocess.run(cmd, check=True, capture_output=True, text=True).stdout)
+
+
+def peak_memory(device: torch.device) -> float:
+    if device.type == "cuda":
+        return torch.cuda.max_memory_allocated(device) / 2**20
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # process peak RSS, MiB
+
+
+def run_one(params: Params, content, style, net, out: Path) -> dict:
+    device = resolve_device(params.device)
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+        torch.cuda.reset_peak_memory_stats(device)
+    transfer = StyleTransfer(params, content.rgb, [style.rgb], network=net)
+    start = time.perf_counter()
+    first_preview = None
+    result = None
+    for ev in transfer.events():
+        if isinstance(ev, Progress):
+            if ev.preview is not None and first_preview is None:
+                first_preview = time.perf_counter() - start
+        else:
+            result = ev
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+    seconds = time.perf_counter() - start
+    save_image(out, result.image, params=params)
+    return {
+        "seconds": round(seconds, 2),
+        "iterations": result.steps,
+        "it_per_s": round(result.steps / seconds, 2),
+        "first_preview_s": round(first_preview, 2) if first_preview is not None else None,
+        "peak_mib": round(peak_memory(device)),
+    }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--sizes", type=int, nargs="+", default=[256, 512])
+    ap.add_argument("--devices", nargs="+", default=["auto"])
+    ap.add_argument("--precisions", nargs="+", default=["auto"])
+    ap.add_argument("--content", default="tubingen.jpg")
+    ap.add_argument("--style", default="starry_night.jpg")
+    ap.add_argument("--param", action="append", default=[], metavar="KEY=JSON",
+                    help="override a Params field, e.g. --param iterations=50")
+    ap.add_argument("--cold", action="store_true", help="also time a cold CLI process")
+    ap.add_argument("--out-dir", default=None)
+    ap.add_argument("--json", default=None, help="write the table here")
+    a = ap.parse_args()
+    shared = find_shared()
+    content_path = shared / "images" / a.content
+    style_path = shared / "images" / a.style
+    content, style = load_image(content_path), load_image(style_path)
+    out_dir = Path(a.out_dir or tempfile.mkdtemp(prefix="nst-bench-"))
+    out_dir.mkdir(parents=True, exist_ok=True)
+    overrides = {k: json.loads(v) for k, v in (p.split("=", 1) for p in a.param)}
+    rows = []
+    for device_name in a.devices:
+        for precision in a.precisions:
+            base = Params(device=device_name, precision=precision, content=str(content_path),
+                          styles=(StyleInput(str(style_path)),), **overrides)
+            net = build_network(base.weights, [*base.content_layers, *base.style_layers],
+                                base.pooling, resolve_device(device_name))
+            for size in a.sizes:
+                p = base.replace(size=size)
+                out = out_dir / f"bench_{size}_{device_name}_{precision}.png".replace(":", "")
+                row = {"size": size, "device": str(resolve_device(device_name)),
+                       "precision": precision, **run_one(p, content, style, net, out)}
+                row.update({k: v for k, v in score(shared, out, content_path, style_path,
+                                                   row["device"]).items() if k != "size"})
+                rows.append(row)
+                print(json.dumps(row), flush=True)
+            if a.cold:
+                out = out_dir / "cold.png"
+                t = time.perf_counter()
+                subprocess.run([sys.executable, "-m", "nst_desktop.cli", str(content_path),
+                                str(style_path), "-o", str(out), "--device", device_name,
+                                "--size", str(a.sizes[-1]), "-q"], check=True, cwd=ROOT)
+                rows.append({"size": a.sizes[-1], "device": device_name, "cold_cli_s":
+                             round(time.perf_counter() - t, 2)})
+                print(json.dumps(rows[-1]), flush=True)
+    header = ("size", "device", "precision", "seconds", "it_per_s", "first_preview_s",
+              "peak_mib", "style_err", "content_err", "style_err_coarse")
+    print("\n| " + " | ".join(header) + " |\n|" + "---|" * len(header))
+    for r in rows:
+        if "seconds" in r:
+            print("| " + " | ".join(str(r.get(h, "")) for h in header) + " |")
+    meta = {"date": time.strftime("%Y-%m-%d"), "machine": platform.platform(),
+            "cpu_count": os.cpu_count(), "torch": torch.__version__,
+            "gpu": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None,
+            "numpy": np.__version__}
+    if a.json:
+        Path(a.json).write_text(json.dumps({"meta": meta, "rows": rows}, indent=1))
+
+
+if __name__ == "__main__":
+    main()
