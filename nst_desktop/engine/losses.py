@@ -42,7 +42,7 @@ class _SqrtmEig(torch.autograd.Function):
     """Symmetric PSD matrix square root with a stable backward (Sylvester form)."""
 
     @staticmethod
-    def forward(ctx, a):  # type: ignore[override]
+    def forward(ctx, a):
         # float64: the spectrum spans many decades and float32 eigh loses the small end.
         vals, vecs = torch.linalg.eigh(a.double())
         vals = vals.clamp_min(0)
@@ -51,7 +51,7 @@ class _SqrtmEig(torch.autograd.Function):
         return (vecs @ torch.diag_embed(vals.sqrt()) @ vecs.transpose(-2, -1)).to(a.dtype)
 
     @staticmethod
-    def backward(ctx, grad):  # type: ignore[override]
+    def backward(ctx, grad):
         vals, vecs = ctx.saved_tensors
         d = vals.sqrt()
         denom = d[:, None] + d[None, :]

@@ -329,7 +329,7 @@ class StyleTransfer:
             for it in range(1, iterations + 1):
                 if self._cancel.is_set():
                     break
-                optimizer.step(closure)
+                optimizer.step(closure)  # type: ignore[arg-type]
                 if p.optimizer == "adam":
                     with torch.no_grad():
                         image.clamp_(0, 1)

@@ -58,6 +58,8 @@ class Normalisation(nn.Module):
         else:
             mean = torch.tensor([0.485, 0.456, 0.406])
             std = torch.tensor([0.229, 0.224, 0.225])
+        self.mean: torch.Tensor
+        self.std: torch.Tensor
         self.register_buffer("mean", mean.view(1, 3, 1, 1))
         self.register_buffer("std", std.view(1, 3, 1, 1))
 
@@ -107,7 +109,7 @@ class VGGFeatures(nn.Module):
                 w, b = state[key + ".weight"], state[key + ".bias"]
                 with torch.no_grad():
                     conv.weight.copy_(w.float())
-                    conv.bias.copy_(b.float())
+                    conv.bias.copy_(b.float())  # type: ignore[union-attr]
                 modules.append((key, conv))
                 modules.append((f"relu{block}_{c}", nn.ReLU(inplace=False)))
                 count += 1
