@@ -93,6 +93,22 @@ def export_styles(store: GalleryStore, style_ids: list[str], dest: Path) -> int:
 def import_styles(store: GalleryStore, archive_path: Path) -> ArchiveImportReport:
     """Add the styles of an archive to the gallery. Raises ArchiveError if the
     archive is unreadable or unsafe; single bad images are reported, not raised."""
+    report = ArchiveImportReport()
+    with tempfile.TemporaryDirectory(prefix="nst-import-") as scratch:
+        for path, details in unpack_archive(archive_path, Path(scratch)):
+            try:
+                report.added.append(store.add(path, **details))
+            except DuplicateStyleError as dup:
+                report.duplicates.append(dup.existing)  # type: ignore[arg-type]
+            except NSTError as exc:
+                report.failed.append((path.name, str(exc)))
+    return report
+
+
+def unpack_archive(archive_path: Path, dest: Path) -> list[tuple[Path, dict[str, object]]]:
+    """Check a whole archive, then unpack its images into ``dest``; return each image's
+    path with its details (for :meth:`GalleryStore.add`). Touches no gallery, so it
+    may run on a worker thread. Raises ArchiveError."""
     archive_path = Path(archive_path)
     name = archive_path.name
     try:
@@ -101,27 +117,19 @@ def import_styles(store: GalleryStore, archive_path: Path) -> ArchiveImportRepor
         raise ArchiveError(f"{name} does not exist.") from None
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
         raise ArchiveError(f"{name} is not a style archive (not a readable zip: {exc}).") from None
-    report = ArchiveImportReport()
-    with archive, tempfile.TemporaryDirectory(prefix="nst-import-") as scratch:
+    unpacked: list[tuple[Path, dict[str, object]]] = []
+    with archive:
         members = check_members(archive, name)
-        entries = _read_manifest(archive, members, name)
-        for index, entry in enumerate(entries):
+        for index, entry in enumerate(_read_manifest(archive, members, name)):
             member = members[entry["file"]]
-            label = PurePosixPath(member.filename).name
-            target = Path(scratch) / f"{index:05d}-{label}"
-            try:
-                _extract(archive, member, target, name)
-                details = {k: entry[k] for k in
-                           ("title", "artist", "year", "source", "tags", "favourite")
-                           if k in entry}
-                report.added.append(store.add(target, **details))
-            except DuplicateStyleError as dup:
-                report.duplicates.append(dup.existing)  # type: ignore[arg-type]
-            except NSTError as exc:
-                report.failed.append((label, str(exc).replace(target.name, label)))
-            finally:
-                target.unlink(missing_ok=True)
-    return report
+            # One folder per entry keeps the member's own name for messages.
+            target = dest / f"{index:05d}" / PurePosixPath(member.filename).name
+            target.parent.mkdir(parents=True)
+            _extract(archive, member, target, name)
+            details = {k: entry[k] for k in
+                       ("title", "artist", "year", "source", "tags", "favourite") if k in entry}
+            unpacked.append((target, details))
+    return unpacked
 
 
 def check_members(archive: zipfile.ZipFile, name: str) -> dict[str, zipfile.ZipInfo]:
