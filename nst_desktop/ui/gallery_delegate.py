@@ -12,7 +12,6 @@ from PySide6.QtGui import (
     QColor,
     QFont,
     QFontMetrics,
-    QIcon,
     QMouseEvent,
     QPainter,
     QPalette,
@@ -24,6 +23,8 @@ from nst_desktop.ui.gallery_model import GalleryRole
 
 STAR_FILLED = "\u2605"
 STAR_OUTLINE = "\u2606"
+_TEXT_FLAGS = int(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop
+                  | Qt.TextFlag.TextWordWrap)
 
 
 class StyleDelegate(QStyledItemDelegate):
@@ -37,6 +38,7 @@ class StyleDelegate(QStyledItemDelegate):
         super().__init__(parent)
         self.icon_side = icon_side
         self.cell = QSize(icon_side + 24, icon_side + 44)
+        self._captions: dict[tuple[str, str, int], str] = {}
 
     def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:  # noqa: N802
         return self.cell
@@ -54,15 +56,12 @@ class StyleDelegate(QStyledItemDelegate):
         return QRect(item_rect.right() - side - 4, item_rect.top() + 4, side, side)
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
-        opt = QStyleOptionViewItem(option)
-        self.initStyleOption(opt, index)
         widget = option.widget
         style = widget.style() if widget is not None else QApplication.style()
         painter.save()
-        # Background (selection, hover) as the platform draws it.
-        opt.text = ""
-        opt.icon = QIcon()
-        style.drawPrimitive(QStyle.PrimitiveElement.PE_PanelItemViewItem, opt, painter, widget)
+        # Background (selection, hover) as the platform draws it; no initStyleOption:
+        # it asks the model for a dozen roles this delegate does not use.
+        style.drawPrimitive(QStyle.PrimitiveElement.PE_PanelItemViewItem, option, painter, widget)
         icon_side = self.icon_side
         rect = option.rect
         # The thumbnail, centred in a square at the top so that every title lines up.
@@ -82,13 +81,21 @@ class StyleDelegate(QStyledItemDelegate):
         selected = bool(option.state & QStyle.StateFlag.State_Selected)
         role = QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text
         painter.setPen(option.palette.color(role))
-        metrics = QFontMetrics(option.font)
         title = str(index.data(Qt.ItemDataRole.DisplayRole) or "")
-        painter.drawText(text_rect, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop
-                         | Qt.TextFlag.TextWordWrap, _elide_two_lines(title, metrics,
-                                                                      text_rect.width()))
+        painter.drawText(text_rect, _TEXT_FLAGS, self._caption(title, option.font,
+                                                               text_rect.width()))
         painter.restore()
         self._paint_star(painter, option, index)
+
+    def _caption(self, title: str, font: QFont, width: int) -> str:
+        """The wrapped, elided title (cached: text layout is the costly part of a paint)."""
+        key = (title, font.key(), width)
+        text = self._captions.get(key)
+        if text is None:
+            if len(self._captions) > 4096:
+                self._captions.clear()
+            text = self._captions[key] = _elide_two_lines(title, QFontMetrics(font), width)
+        return text
 
     def _paint_star(self, painter: QPainter, option: QStyleOptionViewItem,
                     index: QModelIndex) -> None:

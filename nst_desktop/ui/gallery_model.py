@@ -38,6 +38,11 @@ URI_LIST_MIME = "text/uri-list"
 _USER = int(Qt.ItemDataRole.UserRole)
 
 AnyIndex = QModelIndex | QPersistentModelIndex
+_DISPLAY = int(Qt.ItemDataRole.DisplayRole)
+_EDIT = int(Qt.ItemDataRole.EditRole)
+_DECORATION = int(Qt.ItemDataRole.DecorationRole)
+_TOOLTIP = int(Qt.ItemDataRole.ToolTipRole)
+_ACCESSIBLE = int(Qt.ItemDataRole.AccessibleTextRole)
 
 
 class GalleryRole(enum.IntEnum):
@@ -80,6 +85,7 @@ class GalleryModel(QAbstractListModel):
         self._pixmaps: OrderedDict[str, QPixmap] = OrderedDict()
         self._cache_size = cache_size
         self._broken: dict[str, str] = {}
+        self._getters = self._make_getters()
         self._loader = loader if loader is not None else ThumbnailLoader(self)
         self._loader.loaded.connect(self.on_thumbnail_loaded)
         self._loader.failed.connect(self.on_thumbnail_failed)
@@ -115,49 +121,45 @@ class GalleryModel(QAbstractListModel):
         return 0 if parent.isValid() else len(self._records)
 
     def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole):
-        if not index.isValid() or not 0 <= index.row() < len(self._records):
+        # Called thousands of times per second while scrolling: one dict lookup.
+        getter = self._getters.get(int(role))
+        if getter is None or not index.isValid():
             return None
-        record = self._records[index.row()]
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole, GalleryRole.Title):
-            return record.title
-        if role == Qt.ItemDataRole.DecorationRole:
-            return self._thumbnail(record)
-        if role == Qt.ItemDataRole.ToolTipRole:
-            lines = [record.caption]
-            if record.tags:
-                lines.append("Tags: " + ", ".join(record.tags))
-            lines.append(f"{record.width} × {record.height} pixels")
-            if record.id in self._broken:
-                lines.append(self._broken[record.id])
-            return "\n".join(lines)
-        if role == Qt.ItemDataRole.AccessibleTextRole:
-            return record.caption
-        return self._role_value(record, role)
+        row = index.row()
+        if not 0 <= row < len(self._records):
+            return None
+        return getter(self._records[row])
 
-    def _role_value(self, record: StyleRecord, role: int):
-        if role == GalleryRole.Id:
-            return record.id
-        if role == GalleryRole.Path:
-            return str(record.image_path)
-        if role == GalleryRole.Artist:
-            return record.artist
-        if role == GalleryRole.Year:
-            return record.year
-        if role == GalleryRole.Source:
-            return record.source
-        if role == GalleryRole.Tags:
-            return list(record.tags)
-        if role == GalleryRole.Favourite:
-            return record.favourite
-        if role == GalleryRole.Added:
-            return record.added
-        if role == GalleryRole.LastUsed:
-            return record.last_used or 0.0
-        if role == GalleryRole.Record:
-            return record
-        if role == GalleryRole.ThumbnailReady:
-            return record.id in self._pixmaps
-        return None
+    def _make_getters(self) -> dict[int, Callable[[StyleRecord], object]]:
+        title: Callable[[StyleRecord], object] = lambda r: r.title  # noqa: E731
+        return {
+            _DISPLAY: title,
+            _EDIT: title,
+            int(GalleryRole.Title): title,
+            _DECORATION: self._thumbnail,
+            _TOOLTIP: self._tooltip,
+            _ACCESSIBLE: lambda r: r.caption,
+            int(GalleryRole.Id): lambda r: r.id,
+            int(GalleryRole.Path): lambda r: str(r.image_path),
+            int(GalleryRole.Artist): lambda r: r.artist,
+            int(GalleryRole.Year): lambda r: r.year,
+            int(GalleryRole.Source): lambda r: r.source,
+            int(GalleryRole.Tags): lambda r: list(r.tags),
+            int(GalleryRole.Favourite): lambda r: r.favourite,
+            int(GalleryRole.Added): lambda r: r.added,
+            int(GalleryRole.LastUsed): lambda r: r.last_used or 0.0,
+            int(GalleryRole.Record): lambda r: r,
+            int(GalleryRole.ThumbnailReady): lambda r: r.id in self._pixmaps,
+        }
+
+    def _tooltip(self, record: StyleRecord) -> str:
+        lines = [record.caption]
+        if record.tags:
+            lines.append("Tags: " + ", ".join(record.tags))
+        lines.append(f"{record.width} × {record.height} pixels")
+        if record.id in self._broken:
+            lines.append(self._broken[record.id])
+        return "\n".join(lines)
 
     def setData(self, index: AnyIndex, value, role: int = Qt.ItemDataRole.EditRole) -> bool:  # noqa: N802
         if not index.isValid() or role not in (Qt.ItemDataRole.EditRole, GalleryRole.Title,

@@ -10,8 +10,10 @@ is on screen now loads before what scrolled past.
 
 from __future__ import annotations
 
-import itertools
+import sys
 import threading
+from collections import OrderedDict
+from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QRunnable, QSize, Qt, QThreadPool, Signal
@@ -19,6 +21,11 @@ from PySide6.QtGui import QImage, QImageReader
 
 from nst_desktop.core.thumbnails import make_thumbnail, thumbnail_is_fresh
 from nst_desktop.errors import NSTError
+
+WORKER_LINGER_S = 0.5
+# The GUI thread re-takes the GIL on every call between Qt and Python; with
+# Python workers beside it, the default 5 ms hand-off makes a repaint stutter.
+GIL_SWITCH_INTERVAL_S = 0.0005
 
 
 class _Relay(QObject):
@@ -28,35 +35,37 @@ class _Relay(QObject):
     failed = Signal(str, str)
 
 
-class _ThumbnailJob(QRunnable):
-    def __init__(self, relay: _Relay, key: str, image_path: Path, thumb_path: Path,
-                 size: int, closing: threading.Event) -> None:
+@dataclass(frozen=True)
+class _Request:
+    image_path: Path
+    thumb_path: Path
+    size: int
+
+
+class _Worker(QRunnable):
+    """Takes requests, newest first, until the queue is empty."""
+
+    def __init__(self, loader: ThumbnailLoader) -> None:
         super().__init__()
         self.setAutoDelete(True)
-        self._relay = relay
-        self._key = key
-        self._image_path = image_path
-        self._thumb_path = thumb_path
-        self._size = size
-        self._closing = closing
+        self._loader = loader
 
     def run(self) -> None:
-        if self._closing.is_set():
-            return
-        try:
-            image = load_thumbnail(self._image_path, self._thumb_path, self._size)
-        except NSTError as exc:
-            self._emit_failed(str(exc))
-            return
-        except Exception as exc:  # a worker must never die silently
-            self._emit_failed(f"The thumbnail could not be made: {exc}")
-            return
-        if not self._closing.is_set():
-            self._relay.loaded.emit(self._key, image)
-
-    def _emit_failed(self, message: str) -> None:
-        if not self._closing.is_set():
-            self._relay.failed.emit(self._key, message)
+        loader = self._loader
+        while True:
+            item = loader._take()
+            if item is None:
+                return
+            key, request = item
+            try:
+                image = load_thumbnail(request.image_path, request.thumb_path, request.size)
+            except NSTError as exc:
+                loader._emit_failed(key, str(exc))
+                continue
+            except Exception as exc:  # a worker must never die silently
+                loader._emit_failed(key, f"The thumbnail could not be made: {exc}")
+                continue
+            loader._emit_loaded(key, image)
 
 
 def load_thumbnail(image_path: Path, thumb_path: Path, size: int) -> QImage:
@@ -76,7 +85,12 @@ def load_thumbnail(image_path: Path, thumb_path: Path, size: int) -> QImage:
 
 
 class ThumbnailLoader(QObject):
-    """Loads thumbnails on worker threads.
+    """Loads thumbnails on worker threads, newest request first.
+
+    Requests go into a bounded queue (the oldest are dropped when the person
+    scrolls faster than thumbnails load; they are asked for again if they come
+    back into view). A request costs the GUI thread a dictionary insert: worker
+    runnables are started only when fewer than ``max_threads`` are running.
 
     Signals:
         loaded(str key, QImage image): a requested thumbnail is ready.
@@ -86,15 +100,22 @@ class ThumbnailLoader(QObject):
     loaded = Signal(str, QImage)
     failed = Signal(str, str)
 
-    def __init__(self, parent: QObject | None = None, *, max_threads: int = 2) -> None:
+    def __init__(self, parent: QObject | None = None, *, max_threads: int = 1,
+                 max_queue: int = 256) -> None:
         super().__init__(parent)
+        if sys.getswitchinterval() > GIL_SWITCH_INTERVAL_S:
+            sys.setswitchinterval(GIL_SWITCH_INTERVAL_S)
         self._pool = QThreadPool(self)
         self._pool.setMaxThreadCount(max_threads)
+        self._max_threads = max_threads
+        self._max_queue = max_queue
         self._relay = _Relay(self)
-        self._relay.loaded.connect(self.on_job_loaded)
-        self._relay.failed.connect(self.on_job_failed)
-        self._in_flight: set[str] = set()
-        self._priority = itertools.count()
+        self._relay.loaded.connect(self.on_relay_loaded)
+        self._relay.failed.connect(self.on_relay_failed)
+        self._lock = threading.Condition()
+        self._queue: OrderedDict[str, _Request] = OrderedDict()  # guarded by _lock
+        self._workers = 0  # guarded by _lock
+        self._in_flight: set[str] = set()  # GUI thread only: queued or being made
         self._closing = threading.Event()
 
     def request(self, key: str, image_path: Path, thumb_path: Path, size: int) -> None:
@@ -102,18 +123,28 @@ class ThumbnailLoader(QObject):
         if key in self._in_flight or self._closing.is_set():
             return
         self._in_flight.add(key)
-        job = _ThumbnailJob(self._relay, key, Path(image_path), Path(thumb_path), size,
-                            self._closing)
-        # Newest first: what is on screen now beats what scrolled away.
-        self._pool.start(job, min(next(self._priority), 2**30))
+        dropped: list[str] = []
+        with self._lock:
+            self._queue[key] = _Request(image_path, thumb_path, size)
+            while len(self._queue) > self._max_queue:
+                dropped.append(self._queue.popitem(last=False)[0])
+            start = self._workers < self._max_threads
+            if start:
+                self._workers += 1
+            else:
+                self._lock.notify()  # wake an idle worker
+        self._in_flight.difference_update(dropped)
+        if start:
+            self._pool.start(_Worker(self))
 
     def pending(self) -> int:
         return len(self._in_flight)
 
     def cancel_pending(self) -> None:
         """Drop queued (not yet started) loads."""
-        self._pool.clear()
-        self._in_flight.clear()
+        with self._lock:
+            self._in_flight.difference_update(self._queue)
+            self._queue.clear()
 
     def wait_for_done(self, msecs: int = -1) -> bool:
         return self._pool.waitForDone(msecs)
@@ -121,14 +152,38 @@ class ThumbnailLoader(QObject):
     def shutdown(self) -> None:
         """Stop: drop what is queued and wait for what is running."""
         self._closing.set()
-        self._pool.clear()
+        with self._lock:
+            self._queue.clear()
+            self._lock.notify_all()
         self._pool.waitForDone()
         self._in_flight.clear()
 
-    def on_job_loaded(self, key: str, image: QImage) -> None:
+    def on_relay_loaded(self, key: str, image: QImage) -> None:
         self._in_flight.discard(key)
-        self.loaded.emit(key, image)
+        if not self._closing.is_set():
+            self.loaded.emit(key, image)
 
-    def on_job_failed(self, key: str, message: str) -> None:
+    def on_relay_failed(self, key: str, message: str) -> None:
         self._in_flight.discard(key)
-        self.failed.emit(key, message)
+        if not self._closing.is_set():
+            self.failed.emit(key, message)
+
+    # -- called on worker threads ----------------------------------------------------------
+    def _take(self) -> tuple[str, _Request] | None:
+        with self._lock:
+            # Linger a little: scrolling asks for more soon, and starting a
+            # runnable costs the GUI thread more than a dictionary insert.
+            if not self._queue and not self._closing.is_set():
+                self._lock.wait(WORKER_LINGER_S)
+            if self._queue and not self._closing.is_set():
+                return self._queue.popitem(last=True)  # newest first
+            self._workers -= 1
+            return None
+
+    def _emit_loaded(self, key: str, image: QImage) -> None:
+        if not self._closing.is_set():
+            self._relay.loaded.emit(key, image)
+
+    def _emit_failed(self, key: str, message: str) -> None:
+        if not self._closing.is_set():
+            self._relay.failed.emit(key, message)
