@@ -10,10 +10,6 @@ trash once the undo history can no longer bring them back.
 from __future__ import annotations
 
 import contextlib
-import itertools
-import tempfile
-import threading
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import shiboken6
@@ -22,7 +18,6 @@ from PySide6.QtCore import (
     QItemSelection,
     QItemSelectionModel,
     Qt,
-    QThreadPool,
     QTimer,
     Signal,
 )
@@ -30,29 +25,17 @@ from PySide6.QtGui import QAction, QImage, QKeySequence, QUndoStack
 from PySide6.QtWidgets import QApplication, QLabel, QVBoxLayout, QWidget
 
 from nst_desktop.core.gallery_records import clean_details
-from nst_desktop.core.gallery_store import GalleryStore, PreparedStyle
-from nst_desktop.core.thumbnails import looks_like_image
-from nst_desktop.errors import DuplicateStyleError, GalleryError
+from nst_desktop.core.gallery_store import GalleryStore
+from nst_desktop.errors import GalleryError
 from nst_desktop.ui import gallery_dialogs
 from nst_desktop.ui.gallery_commands import EditStyleCommand, TrashStylesCommand
 from nst_desktop.ui.gallery_delegate import StyleDelegate
+from nst_desktop.ui.gallery_importer import GalleryImporter, ImportResult
 from nst_desktop.ui.gallery_model import GalleryFilterModel, GalleryModel, GalleryRole
 from nst_desktop.ui.gallery_toolbar import GalleryToolbar
 from nst_desktop.ui.gallery_view import GalleryView
-from nst_desktop.ui.import_worker import ImportItem, ImportJob, ImportRelay
 
-MAX_FILES_PER_DROP = 10_000
 SYNC_DELAY_MS = 300
-
-
-@dataclass
-class _Batch:
-    total: int
-    done: int = 0
-    added: list[str] = field(default_factory=list)
-    existing: list[str] = field(default_factory=list)
-    problems: list[str] = field(default_factory=list)
-    cleanup: list[Path] = field(default_factory=list)
 
 
 class GalleryPanel(QWidget):
@@ -100,15 +83,9 @@ class GalleryPanel(QWidget):
         layout.addWidget(self.status)
         self.setAcceptDrops(False)  # the grid takes drops
 
-        self._import_pool = QThreadPool(self)
-        self._import_pool.setMaxThreadCount(1)  # one import at a time, in order
-        self._import_cancelled = threading.Event()
-        self._relay = ImportRelay(self)
-        self._relay.prepared.connect(self.on_import_prepared)
-        self._relay.failed.connect(self.on_import_failed)
-        self._relay.finished.connect(self.on_import_batch_finished)
-        self._batches: dict[int, _Batch] = {}
-        self._batch_ids = itertools.count(1)
+        self.importer = GalleryImporter(self.store, self)
+        self.importer.started.connect(self.show_message)
+        self.importer.finished.connect(self.on_importer_finished)
 
         self._watcher = QFileSystemWatcher([str(self.store.images_dir)], self)
         self._sync_timer = QTimer(self)
@@ -217,73 +194,25 @@ class GalleryPanel(QWidget):
 
     def add_paths(self, paths: list[str]) -> None:
         """Import image files and folders of images in the background."""
-        files, problems = _expand(paths)
-        if not files:
-            self.show_message("\n".join(problems) or "There are no images to add.")
-            return
-        self._start_batch([(f, {}) for f in files], problems=problems)
+        self.importer.add_paths(list(paths))
 
     def add_image(self, image: QImage) -> None:
         """Import image data that came without a file (dropped from a browser)."""
-        folder = Path(tempfile.mkdtemp(prefix="nst-drop-"))
-        path = folder / "Dropped image.png"
-        if not image.save(str(path), "PNG"):
-            self.show_message("The dropped image could not be read.")
-            return
-        self._start_batch([(path, {})], cleanup=[folder])
+        self.importer.add_image(image)
 
     def import_archive(self, archive: str | Path) -> None:
         """Import the styles of a style archive (.zip) in the background."""
-        self._start_batch([], archive=Path(archive))
+        self.importer.import_archive(archive)
 
-    def _start_batch(self, items: list[ImportItem], *, problems: list[str] | None = None,
-                     cleanup: list[Path] | None = None, archive: Path | None = None) -> int:
-        batch_id = next(self._batch_ids)
-        self._batches[batch_id] = _Batch(total=len(items), problems=list(problems or []),
-                                         cleanup=list(cleanup or []))
-        job = ImportJob(self.store, items, batch_id, self._relay, self._import_cancelled,
-                        archive=archive)
-        self._import_pool.start(job)
-        what = archive.name if archive is not None else f"{len(items)} image(s)"
-        self.show_message(f"Importing {what}…")
-        return batch_id
-
-    def on_import_prepared(self, prepared: PreparedStyle, details: dict, batch_id: int) -> None:
-        batch = self._batches.get(batch_id)
-        if self._closed or batch is None:
-            self.store.discard(prepared)
-            return
-        batch.done += 1
-        try:
-            batch.added.append(self.store.commit(prepared, **details).id)
-        except DuplicateStyleError as dup:
-            batch.existing.append(dup.existing.id)  # type: ignore[union-attr]
-            batch.problems.append(str(dup))
-        except GalleryError as exc:
-            batch.problems.append(str(exc))
-
-    def on_import_failed(self, path: str, message: str, batch_id: int) -> None:
-        batch = self._batches.get(batch_id)
-        if batch is not None:
-            batch.done += 1
-            batch.problems.append(message)
-
-    def on_import_batch_finished(self, batch_id: int) -> None:
-        batch = self._batches.pop(batch_id, None)
-        if batch is None:
-            return
-        for path in batch.cleanup:
-            gallery_dialogs.remove_tree(path)
+    def on_importer_finished(self, result: ImportResult) -> None:
         if self._closed:
             return
-        lines = [f"Added {len(batch.added)} style(s) to the gallery."] if batch.added else []
-        lines += batch.problems
-        self.show_message("\n".join(lines) or "Nothing was imported.")
-        self.select_ids(batch.added or batch.existing)
-        self.import_finished.emit(batch.added)
+        self.show_message(result.summary())
+        self.select_ids(result.added or result.existing)
+        self.import_finished.emit(result.added)
 
     def is_importing(self) -> bool:
-        return bool(self._batches)
+        return self.importer.is_busy()
 
     # -- editing -----------------------------------------------------------------------------
     def edit_style(self, style_id: str, changes: dict[str, object]) -> None:
@@ -425,9 +354,7 @@ class GalleryPanel(QWidget):
             return
         self._closed = True
         self._sync_timer.stop()
-        self._import_cancelled.set()
-        self._import_pool.clear()
-        self._import_pool.waitForDone()
+        self.importer.shutdown()
         self.model.detach()
         self.undo_stack.clear()
         with contextlib.suppress(GalleryError):  # else purged on the next open
@@ -438,22 +365,3 @@ class GalleryPanel(QWidget):
     def closeEvent(self, event) -> None:  # noqa: N802
         self.shutdown()
         super().closeEvent(event)
-
-
-def _expand(paths: list[str]) -> tuple[list[Path], list[str]]:
-    """Files as given, folders as the images inside them (recursively)."""
-    files: list[Path] = []
-    problems: list[str] = []
-    for raw in paths:
-        path = Path(raw)
-        if path.is_dir():
-            found = sorted(p for p in path.rglob("*") if p.is_file() and looks_like_image(p))
-            if not found:
-                problems.append(f"The folder {path.name} has no images.")
-            files.extend(found)
-        else:
-            files.append(path)
-    if len(files) > MAX_FILES_PER_DROP:
-        problems.append(f"Only the first {MAX_FILES_PER_DROP} of {len(files)} files are added.")
-        files = files[:MAX_FILES_PER_DROP]
-    return files, problems

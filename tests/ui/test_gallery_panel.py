@@ -40,7 +40,7 @@ def panel(qtbot, store):
     yield widget
     widget.shutdown()
     # Nothing may still run on the panel's pools after the test.
-    assert widget._import_pool.activeThreadCount() == 0
+    assert widget.importer.wait_for_done(0)
     assert widget.model.loader.wait_for_done(0)
 
 
