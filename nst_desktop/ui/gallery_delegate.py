@@ -7,7 +7,16 @@ favourite. The title is edited in place with a line edit (F2).
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QModelIndex, QPointF, QRect, QSize, Qt, Signal
+from PySide6.QtCore import (
+    QEvent,
+    QModelIndex,
+    QPersistentModelIndex,
+    QPointF,
+    QRect,
+    QSize,
+    Qt,
+    Signal,
+)
 from PySide6.QtGui import (
     QColor,
     QFont,
@@ -21,6 +30,7 @@ from PySide6.QtWidgets import QApplication, QStyle, QStyledItemDelegate, QStyleO
 
 from nst_desktop.ui.gallery_model import GalleryRole
 
+AnyIndex = QModelIndex | QPersistentModelIndex
 STAR_FILLED = "\u2605"
 STAR_OUTLINE = "\u2606"
 _TEXT_FLAGS = int(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop
@@ -40,10 +50,10 @@ class StyleDelegate(QStyledItemDelegate):
         self.cell = QSize(icon_side + 24, icon_side + 44)
         self._captions: dict[tuple[str, str, int], str] = {}
 
-    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:  # noqa: N802
+    def sizeHint(self, option: QStyleOptionViewItem, index: AnyIndex) -> QSize:  # noqa: N802
         return self.cell
 
-    def setEditorData(self, editor, index: QModelIndex) -> None:  # noqa: N802
+    def setEditorData(self, editor, index: AnyIndex) -> None:  # noqa: N802
         # Qt refreshes an open editor on *any* change of its row, a thumbnail
         # arriving included: that must not wipe out what the person is typing.
         if editor.property("nst_filled"):
@@ -55,7 +65,8 @@ class StyleDelegate(QStyledItemDelegate):
         side = 22
         return QRect(item_rect.right() - side - 4, item_rect.top() + 4, side, side)
 
-    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem,
+              index: AnyIndex) -> None:
         widget = option.widget
         style = widget.style() if widget is not None else QApplication.style()
         painter.save()
@@ -98,7 +109,7 @@ class StyleDelegate(QStyledItemDelegate):
         return text
 
     def _paint_star(self, painter: QPainter, option: QStyleOptionViewItem,
-                    index: QModelIndex) -> None:
+                    index: AnyIndex) -> None:
         favourite = bool(index.data(GalleryRole.Favourite))
         hovered = bool(option.state & QStyle.StateFlag.State_MouseOver)
         if not (favourite or hovered):
@@ -116,7 +127,7 @@ class StyleDelegate(QStyledItemDelegate):
         painter.restore()
 
     def editorEvent(self, event: QEvent, model, option: QStyleOptionViewItem,  # noqa: N802
-                    index: QModelIndex) -> bool:
+                    index: AnyIndex) -> bool:
         if (event.type() == QEvent.Type.MouseButtonRelease
                 and isinstance(event, QMouseEvent)
                 and event.button() == Qt.MouseButton.LeftButton

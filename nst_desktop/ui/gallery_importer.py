@@ -18,6 +18,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QThreadPool, Signal
 from PySide6.QtGui import QImage
 
+from nst_desktop.core.gallery_records import StyleRecord
 from nst_desktop.core.gallery_store import GalleryStore, PreparedStyle
 from nst_desktop.core.thumbnails import looks_like_image
 from nst_desktop.errors import DuplicateStyleError, GalleryError
@@ -77,7 +78,7 @@ class GalleryImporter(QObject):
         """Import image data that came without a file (dropped from a browser)."""
         folder = Path(tempfile.mkdtemp(prefix="nst-drop-"))
         path = folder / "Dropped image.png"
-        if not image.save(str(path), "PNG"):
+        if not image.save(str(path)):  # PNG, from the name
             shutil.rmtree(folder, ignore_errors=True)
             self.finished.emit(ImportResult(problems=["The dropped image could not be read."]))
             return
@@ -115,7 +116,8 @@ class GalleryImporter(QObject):
         try:
             result.added.append(self.store.commit(prepared, **details).id)
         except DuplicateStyleError as dup:
-            result.existing.append(dup.existing.id)  # type: ignore[union-attr]
+            if isinstance(dup.existing, StyleRecord):
+                result.existing.append(dup.existing.id)
             result.problems.append(str(dup))
         except GalleryError as exc:
             result.problems.append(str(exc))

@@ -166,7 +166,8 @@ class GalleryModel(QAbstractListModel):
                                                GalleryRole.Favourite, GalleryRole.Tags):
             return False
         record = self._records[index.row()]
-        field = {GalleryRole.Favourite: "favourite", GalleryRole.Tags: "tags"}.get(role, "title")
+        field = {int(GalleryRole.Favourite): "favourite",
+                 int(GalleryRole.Tags): "tags"}.get(int(role), "title")
         try:
             if self.edit_handler is not None:
                 self.edit_handler(record.id, {field: value})
