@@ -156,6 +156,17 @@ class GalleryStore:
     def trashed_ids(self) -> list[str]:
         return list(self._trashed)
 
+    def find_by_path(self, path: str | Path) -> StyleRecord | None:
+        """The listed style whose image is ``path`` (a path inside the gallery)."""
+        path = Path(path)
+        if path.parent != self.images_dir:
+            return None
+        return next((r for r in self._records.values() if r.filename == path.name), None)
+
+    def title_for_path(self, path: str | Path) -> str | None:
+        record = self.find_by_path(path)
+        return record.title if record is not None else None
+
     def find_by_hash(self, sha256: str) -> StyleRecord | None:
         return next((r for r in self._records.values() if r.sha256 == sha256), None)
 

@@ -19,7 +19,7 @@ import json
 import logging
 import secrets
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -68,6 +68,7 @@ class HistoryEntry:
     device: str = ""
     width: int = 0
     height: int = 0
+    style_titles: tuple[str, ...] = ()  # names to show for the styles, when known
 
     @property
     def result_path(self) -> Path:
@@ -86,8 +87,9 @@ class HistoryEntry:
     def title(self) -> str:
         """'tubingen + The Starry Night' (file names without folders)."""
         content = Path(self.content).stem if self.content else "(no content)"
-        styles = " + ".join(Path(path).stem for path, _ in self.styles) or "(no style)"
-        return f"{content} + {styles}"
+        names = [title or Path(path).stem for (path, _), title in
+                 zip(self.styles, self.style_titles or [""] * len(self.styles), strict=False)]
+        return f"{content} + {' + '.join(names) or '(no style)'}"
 
     @property
     def summary(self) -> str:
@@ -110,9 +112,10 @@ class HistoryStore:
 
     # -- writing ---------------------------------------------------------------------
     def record(self, result: Path | str | np.ndarray, params: Params, elapsed: float,
-               device: str) -> HistoryEntry:
+               device: str, *, style_titles: Sequence[str] = ()) -> HistoryEntry:
         """Keep a finished run. ``result`` is the saved file or the RGB image
-        (float 0..1 or uint8, H x W x 3)."""
+        (float 0..1 or uint8, H x W x 3); ``style_titles`` are names to show for
+        the styles (e.g. their gallery titles), in the order of ``params.styles``."""
         created = time.time()
         stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(created))
         entry_id = f"{stamp}-{secrets.token_hex(3)}"
@@ -143,6 +146,7 @@ class HistoryStore:
                 "device": str(device),
                 "width": int(width),
                 "height": int(height),
+                "style_titles": [str(t) for t in style_titles],
             }
             atomic_write_text(staging / ENTRY_FILE, json.dumps(data, indent=1))
             atomic_replace_dir(staging, self.root / entry_id)
@@ -217,6 +221,7 @@ class HistoryStore:
                 device=str(data.get("device", "")),
                 width=int(data.get("width", 0)),
                 height=int(data.get("height", 0)),
+                style_titles=tuple(str(t) for t in data.get("style_titles", [])),
             )
         except (OSError, ValueError, KeyError, TypeError) as exc:
             log.warning("history entry %s is unreadable: %s", folder.name, exc)

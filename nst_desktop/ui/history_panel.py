@@ -8,6 +8,7 @@ takes a moment) and appears on top of the list.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -37,18 +38,18 @@ class _RecordRelay(QObject):
 
 class _RecordJob(QRunnable):
     def __init__(self, store: HistoryStore, result: Path | np.ndarray, params: Params,
-                 elapsed: float, device: str, relay: _RecordRelay,
+                 elapsed: float, device: str, titles: list[str], relay: _RecordRelay,
                  closing: threading.Event) -> None:
         super().__init__()
         self.setAutoDelete(True)
-        self._args = (store, result, params, elapsed, device)
+        self._args = (store, result, params, elapsed, device, titles)
         self._relay = relay
         self._closing = closing
 
     def run(self) -> None:
-        store, result, params, elapsed, device = self._args
+        store, result, params, elapsed, device, titles = self._args
         try:
-            entry = store.record(result, params, elapsed, device)
+            entry = store.record(result, params, elapsed, device, style_titles=titles)
         except NSTError as exc:
             message = f"The run could not be added to the history: {exc}"
             if not self._closing.is_set():
@@ -82,6 +83,9 @@ class HistoryPanel(QWidget):
                  icon_size: int = 96) -> None:
         super().__init__(parent)
         self.store = store if store is not None else HistoryStore()
+        # Names for style paths (the window sets it to GalleryStore.title_for_path), so
+        # that the history says "The Starry Night" rather than a file name.
+        self.style_namer: Callable[[str], str | None] | None = None
         self.model = HistoryModel(self.store, icon_size=icon_size, parent=self)
         self.view = QListView(self)
         self.view.setModel(self.model)
@@ -141,8 +145,10 @@ class HistoryPanel(QWidget):
         """Add a finished run (the saved file, or the RGB image) in the background."""
         # A copy of an array: the caller may reuse its buffer while this is written.
         kept = np.array(result, copy=True) if isinstance(result, np.ndarray) else Path(result)
-        self._pool.start(_RecordJob(self.store, kept, params, elapsed, device, self._relay,
-                                    self._closing))
+        titles = [(self.style_namer(s.path) if self.style_namer else None) or ""
+                  for s in params.styles]
+        self._pool.start(_RecordJob(self.store, kept, params, elapsed, device, titles,
+                                    self._relay, self._closing))
 
     def on_relay_recorded(self, entry: HistoryEntry) -> None:
         self.model.add_entry(entry)

@@ -61,7 +61,7 @@ class StyleDetailsDialog(QDialog):
         form.addRow("&Source:", self.source_edit)
         form.addRow("Ta&gs:", self.tags_edit)
         form.addRow("", self.favourite_check)
-        size = QLabel(f"{record.width} × {record.height} pixels · {record.image_path.name}")
+        size = QLabel(f"{record.width} × {record.height} pixels")
         size.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         form.addRow("Image:", size)
         self.buttons = QDialogButtonBox(

@@ -64,6 +64,13 @@ def test_add_copies_the_image_and_makes_a_thumbnail(store, tmp_path):
     assert_consistent(store.root)
 
 
+def test_find_a_style_by_its_image_path(store, tmp_path):
+    record = store.add(make_image(tmp_path / "a.png", seed=30), title="Found")
+    assert store.find_by_path(str(record.image_path)) == record
+    assert store.title_for_path(record.image_path) == "Found"
+    assert store.title_for_path(tmp_path / "a.png") is None  # the original is not ours
+
+
 def test_the_same_image_twice_is_refused_with_the_existing_record(store, tmp_path):
     first = store.add(make_image(tmp_path / "a.png", seed=2))
     copy = tmp_path / "copy.png"

@@ -111,3 +111,10 @@ def test_unreadable_entries_are_skipped_and_params_errors_are_readable(content_i
     assert set(listed) == {good.id, future.id}
     with pytest.raises(ParameterError, match="newer"):
         _ = listed[future.id].params
+
+
+def test_style_titles_name_the_styles(content_image, params):
+    entry = HistoryStore().record(content_image, params, 1.0, "cpu",
+                                  style_titles=["The Starry Night", ""])
+    assert entry.title == "tubingen + The Starry Night + scream"
+    assert HistoryStore().entries()[0].style_titles == ("The Starry Night", "")

@@ -68,6 +68,13 @@ def test_a_finished_run_is_recorded_in_the_background_and_listed(panel, qtbot,
     assert HistoryPanel().entry_ids() == [second.id, entry.id]  # it is on disk
 
 
+def test_the_window_can_name_styles(panel, qtbot, content_image, params):
+    panel.style_namer = {"/art/starry.jpg": "The Starry Night"}.get
+    entry = record(panel, qtbot, content_image, params)
+    assert entry.title == "tubingen + The Starry Night"
+    assert "tubingen + The Starry Night" in panel.model.index(0, 0).data()
+
+
 def test_open_restore_and_delete(panel, qtbot, content_image, params):
     older = record(panel, qtbot, content_image, params)
     newer = record(panel, qtbot, content_image, params.replace(style_weight=7.0))
