@@ -291,3 +291,19 @@ def test_context_menu_and_actions_follow_the_selection(panel, qtbot):
     texts = [a.text() for a in menu.actions() if a.text()]
     assert {"Use as Style", "Delete", "Edit Details…", "Import Images…"} <= set(texts)
     menu.close()
+
+
+def test_what_opening_found_is_reported(qtbot, tmp_path):
+    with GalleryStore(seed_starter=False) as first:
+        lost = first.add(make_image(tmp_path / "lost.png", seed=50), title="Lost")
+    lost.image_path.unlink()
+    widget = GalleryPanel(icon_size=48)  # opens (and owns) the store itself
+    qtbot.addWidget(widget)
+    try:
+        with qtbot.waitSignal(widget.message) as blocker:
+            pass
+        assert "'Lost' was removed from the gallery" in blocker.args[0]
+        assert "Lost" not in titles(widget)
+        assert "The Starry Night" in titles(widget)  # first real start: the starter set
+    finally:
+        widget.shutdown()
