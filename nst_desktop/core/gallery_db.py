@@ -20,12 +20,16 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import logging
 import sqlite3
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from nst_desktop.core.gallery_records import StyleRecord, normalize_tags
 from nst_desktop.errors import GalleryError
+
+log = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 2
 BUSY_TIMEOUT_MS = 5000
@@ -77,6 +81,34 @@ def connect(path: Path) -> sqlite3.Connection:
         conn.close()
         raise
     return conn
+
+
+def connect_or_recover(path: Path) -> tuple[sqlite3.Connection, Path | None]:
+    """:func:`connect`, but a damaged database file is moved aside (returned as the
+    second value) and a new, empty one created in its place. The images beside it
+    are untouched; the store adopts them again."""
+    try:
+        return connect(path), None
+    except GalleryError:
+        raise
+    except sqlite3.DatabaseError as exc:
+        if "locked" in str(exc) or "busy" in str(exc):
+            raise GalleryError(
+                "The gallery is in use by another copy of nst_desktop; close it and retry."
+            ) from exc
+        aside = path.with_name(f"{path.name}.damaged-{time.strftime('%Y%m%d-%H%M%S')}")
+        log.warning("gallery database %s is damaged (%s); moving it to %s", path, exc, aside)
+        try:
+            for suffix in ("", "-wal", "-shm"):
+                src = Path(str(path) + suffix)
+                if src.exists():
+                    src.replace(Path(str(aside) + suffix))
+            conn = connect(path)
+            # A rebuilt gallery is not a first start: no starter styles.
+            conn.execute("INSERT INTO meta (key, value) VALUES ('starter_seeded', '1')")
+        except (OSError, sqlite3.Error) as again:
+            raise GalleryError(f"The gallery database cannot be created: {again}.") from again
+        return conn, aside
 
 
 @contextlib.contextmanager

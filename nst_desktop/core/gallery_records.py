@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from nst_desktop.core.thumbnails import ImageInfo
 from nst_desktop.errors import GalleryError
 
 MAX_TITLE = 200
@@ -155,6 +156,26 @@ def title_from_filename(path: Path) -> str:
     stem = re.sub(r"[_\-.]+", " ", Path(path).stem).strip()
     stem = " ".join(stem.split())[:MAX_TITLE]
     return stem[:1].upper() + stem[1:] if stem else "Untitled style"
+
+
+@dataclass(frozen=True)
+class PreparedStyle:
+    """An image copied into the gallery with its thumbnail, not yet recorded."""
+
+    id: str
+    filename: str
+    source_path: Path
+    info: ImageInfo
+    sha256: str
+
+
+@dataclass
+class StoreChange:
+    """What one operation changed; ``removed`` are ids no longer listed."""
+
+    added: list[StyleRecord] = field(default_factory=list)
+    updated: list[StyleRecord] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
 
 
 @dataclass

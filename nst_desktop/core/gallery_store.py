@@ -24,19 +24,25 @@ import contextlib
 import hashlib
 import json
 import logging
-import re
 import sqlite3
 import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from nst_desktop.core import gallery_db, paths, trash
-from nst_desktop.core.atomic_files import atomic_copy, is_temp_name, remove_quietly
+from nst_desktop.core.atomic_files import atomic_copy, remove_quietly
+from nst_desktop.core.gallery_folder import (
+    is_own_image_name,
+    list_folder,
+    scan_folder,
+    starter_styles,
+)
 from nst_desktop.core.gallery_records import (
+    PreparedStyle,
     SortOrder,
+    StoreChange,
     StyleRecord,
     SyncReport,
     clean_details,
@@ -44,35 +50,15 @@ from nst_desktop.core.gallery_records import (
     sort_key,
     title_from_filename,
 )
-from nst_desktop.core.thumbnails import ImageInfo, probe_image, save_thumbnail
+from nst_desktop.core.thumbnails import probe_image, save_thumbnail
 from nst_desktop.errors import DuplicateStyleError, GalleryError, NSTError
 
 log = logging.getLogger(__name__)
 
 DB_NAME = "gallery.sqlite3"
-_OWN_IMAGE = re.compile(r"^[0-9a-f]{32}\.[a-z0-9]{1,8}$")
-_OWN_THUMB = re.compile(r"^([0-9a-f]{32})\.jpg$")
 
 
-@dataclass(frozen=True)
-class PreparedStyle:
-    """An image copied into the gallery with its thumbnail, not yet recorded."""
-
-    id: str
-    filename: str
-    source_path: Path
-    info: ImageInfo
-    sha256: str
-
-
-@dataclass
-class StoreChange:
-    """What one operation changed; ``removed`` are ids no longer listed."""
-
-    added: list[StyleRecord] = field(default_factory=list)
-    updated: list[StyleRecord] = field(default_factory=list)
-    removed: list[str] = field(default_factory=list)
-
+__all__ = ["DB_NAME", "GalleryStore", "PreparedStyle", "StoreChange"]
 
 Listener = Callable[[StoreChange], None]
 
@@ -322,23 +308,14 @@ class GalleryStore:
         known = {r.filename for r in (*self._records.values(), *self._trashed.values())}
         with self._pending_lock:
             pending = set(self._pending)
-        for path in sorted(self._list(self.images_dir)):
-            name = path.name
-            if name in known or name.split(".")[0] in pending:
-                continue
-            if is_temp_name(name) or _OWN_IMAGE.match(name):
-                if remove_leftovers:
-                    remove_quietly(path)
-                    report.removed_leftovers.append(path)
-            elif not name.startswith(".") and path.is_file():
-                self._adopt(path, report)
+        scan = scan_folder(self.images_dir, self.thumbs_dir, known,
+                           set(self._records) | set(self._trashed), pending)
         if remove_leftovers:
-            live = set(self._records) | set(self._trashed) | pending
-            for path in self._list(self.thumbs_dir):
-                match = _OWN_THUMB.match(path.name)
-                if is_temp_name(path.name) or (match and match.group(1) not in live):
-                    remove_quietly(path)
-                    report.removed_leftovers.append(path)
+            for path in (*scan.leftovers, *scan.stale_thumbnails):
+                remove_quietly(path)
+                report.removed_leftovers.append(path)
+        for path in scan.foreign:
+            self._adopt(path, report)
         for message in report.messages():
             log.info("gallery sync: %s", message)
         return report
@@ -373,29 +350,9 @@ class GalleryStore:
 
     # -- internals --------------------------------------------------------------------
     def _connect(self) -> sqlite3.Connection:
-        try:
-            return gallery_db.connect(self.db_path)
-        except GalleryError:
-            raise
-        except sqlite3.DatabaseError as exc:
-            if "locked" in str(exc) or "busy" in str(exc):
-                raise GalleryError(
-                    "The gallery is in use by another copy of nst_desktop; close it and retry."
-                ) from exc
-            aside = self.db_path.with_name(f"{DB_NAME}.damaged-{time.strftime('%Y%m%d-%H%M%S')}")
-            log.warning("gallery database %s is damaged (%s); moving it to %s",
-                        self.db_path, exc, aside)
-            for suffix in ("", "-wal", "-shm"):
-                src = Path(str(self.db_path) + suffix)
-                if src.exists():
-                    src.replace(Path(str(aside) + suffix))
-            self.open_report.recovered_database = aside
-            try:
-                conn = gallery_db.connect(self.db_path)
-                conn.execute("INSERT INTO meta (key, value) VALUES ('starter_seeded', '1')")
-                return conn
-            except sqlite3.Error as again:
-                raise GalleryError(f"The gallery database cannot be created: {again}.") from again
+        conn, aside = gallery_db.connect_or_recover(self.db_path)
+        self.open_report.recovered_database = aside
+        return conn
 
     def _load(self) -> None:
         try:
@@ -409,8 +366,8 @@ class GalleryStore:
             target[record.id] = record
         if self.open_report.recovered_database is not None:
             # Every image is ours to adopt again: the records that named them are lost.
-            for path in self._list(self.images_dir):
-                if _OWN_IMAGE.match(path.name):
+            for path in list_folder(self.images_dir):
+                if is_own_image_name(path.name):
                     renamed = path.with_name("recovered-" + path.name)
                     path.replace(renamed)
 
@@ -431,22 +388,13 @@ class GalleryStore:
         report.adopted.append(record)
 
     def _seed_starter(self) -> None:
-        folder = paths.resource_dir() / "gallery"
-        try:
-            manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-            entries = list(manifest["styles"])
-        except (OSError, ValueError, KeyError, TypeError) as exc:
-            log.warning("starter gallery not available: %s", exc)
-            return
-        for entry in entries:
+        for path, details in starter_styles():
             try:
-                details = {k: entry[k] for k in ("title", "artist", "year", "source", "tags")
-                           if k in entry}
-                self.add(folder / str(entry["file"]), **details)
+                self.add(path, **details)
             except DuplicateStyleError:
                 continue
-            except (NSTError, KeyError, TypeError) as exc:
-                log.warning("starter style %r not added: %s", entry, exc)
+            except NSTError as exc:
+                log.warning("starter style %s not added: %s", path.name, exc)
         self._write("INSERT OR REPLACE INTO meta (key, value) VALUES ('starter_seeded', '1')", ())
 
     def _meta(self, key: str) -> str | None:
@@ -472,14 +420,6 @@ class GalleryStore:
         remove_quietly(self.thumbs_dir / f"{style_id}.jpg")
         with self._pending_lock:
             self._pending.discard(style_id)
-
-    @staticmethod
-    def _list(folder: Path) -> list[Path]:
-        try:
-            return list(folder.iterdir())
-        except OSError:
-            folder.mkdir(parents=True, exist_ok=True)
-            return []
 
     def _notify(self, change: StoreChange) -> None:
         for listener in list(self._listeners):

@@ -10,6 +10,7 @@ MODULES = [
     "nst_desktop.core.atomic_files",
     "nst_desktop.core.gallery_archive",
     "nst_desktop.core.gallery_db",
+    "nst_desktop.core.gallery_folder",
     "nst_desktop.core.gallery_records",
     "nst_desktop.core.gallery_store",
     "nst_desktop.core.history",
