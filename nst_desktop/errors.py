@@ -46,3 +46,19 @@ class OutOfMemoryError(NSTError):
     def __init__(self, message: str, suggested_size: int | None = None) -> None:
         super().__init__(message)
         self.suggested_size = suggested_size
+
+
+class GalleryError(NSTError):
+    """The style gallery (or the run history) cannot be read or written."""
+
+
+class DuplicateStyleError(GalleryError):
+    """The image is already in the gallery; ``existing`` is its record."""
+
+    def __init__(self, message: str, existing: object = None) -> None:
+        super().__init__(message)
+        self.existing = existing
+
+
+class ArchiveError(GalleryError):
+    """A style archive is unreadable, not one of ours, or unsafe to unpack."""

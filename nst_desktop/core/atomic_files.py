@@ -1,0 +1,109 @@
+"""Writing files so that a crash never leaves a half-written one behind.
+
+Every write goes to a temporary file in the destination's folder (so that the
+final ``os.replace`` is a rename on one file system, which is atomic), is
+flushed and fsynced, then renamed over the destination; the folder is fsynced
+so that the rename itself survives a power cut. Temporary files carry the
+:data:`TEMP_PREFIX`, so a folder scan can recognise and remove the leftovers
+of a process that was killed mid-write.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import BinaryIO
+
+TEMP_PREFIX = ".tmp-"
+
+
+def fsync_dir(folder: Path) -> None:
+    """Make a rename/creation in ``folder`` durable (a no-op where unsupported)."""
+    if os.name != "posix":
+        return
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+@contextlib.contextmanager
+def atomic_open(dest: Path) -> Iterator[BinaryIO]:
+    """Yield a binary file that replaces ``dest`` only if the block ends normally."""
+    dest = Path(dest)
+    fd, tmp_name = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=dest.suffix, dir=dest.parent)
+    tmp = Path(tmp_name)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            yield handle
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, dest)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+    fsync_dir(dest.parent)
+
+
+def atomic_write_bytes(dest: Path, data: bytes) -> None:
+    with atomic_open(dest) as handle:
+        handle.write(data)
+
+
+def atomic_write_text(dest: Path, text: str) -> None:
+    atomic_write_bytes(dest, text.encode("utf-8"))
+
+
+def atomic_copy(src: Path, dest: Path, *, on_chunk: Callable[[bytes], None] | None = None) -> int:
+    """Copy ``src`` to ``dest`` atomically; return the number of bytes copied.
+
+    ``on_chunk`` sees every block read (to hash the file in the same pass).
+    """
+    copied = 0
+    with open(src, "rb") as source, atomic_open(dest) as target:
+        while True:
+            chunk = source.read(1 << 20)
+            if not chunk:
+                break
+            if on_chunk is not None:
+                on_chunk(chunk)
+            target.write(chunk)
+            copied += len(chunk)
+    return copied
+
+
+def atomic_replace_dir(staging: Path, dest: Path) -> None:
+    """Rename a fully written ``staging`` folder to ``dest`` (which must not exist)."""
+    for child in staging.iterdir():
+        if child.is_file():
+            with open(child, "rb") as handle:
+                os.fsync(handle.fileno())
+    fsync_dir(staging)
+    os.replace(staging, dest)
+    fsync_dir(dest.parent)
+
+
+def remove_quietly(path: Path) -> None:
+    """Remove a file or folder if it exists; errors are ignored (best-effort cleanup)."""
+    try:
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
+    except OSError:
+        pass
+
+
+def is_temp_name(name: str) -> bool:
+    return name.startswith(TEMP_PREFIX)

@@ -1,0 +1,120 @@
+"""The history of finished runs: recording, listing, restoring parameters, deleting."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from nst_desktop.core import paths
+from nst_desktop.core.history import PNG_PARAMS_KEY, HistoryStore
+from nst_desktop.core.trash import private_trash_dir
+from nst_desktop.engine.params import Params, StyleInput
+from nst_desktop.errors import ImageLoadError, ParameterError
+from tests.gallery_helpers import make_image
+
+
+@pytest.fixture
+def params():
+    return Params(content="/photos/tubingen.jpg",
+                  styles=(StyleInput("/art/starry_night.jpg", 2.0), StyleInput("/art/scream.jpg")),
+                  size=64, style_weight=35.0, seed=3)
+
+
+def test_record_an_rgb_result(content_image, params):
+    store = HistoryStore()
+    entry = store.record(content_image, params, elapsed=12.5, device="cpu")
+    assert entry.folder.parent == paths.history_dir()
+    assert entry.params == params
+    assert entry.styles == (("/art/starry_night.jpg", 2.0), ("/art/scream.jpg", 1.0))
+    assert entry.content == "/photos/tubingen.jpg"
+    assert (entry.width, entry.height, entry.elapsed, entry.device) == (64, 48, 12.5, "cpu")
+    assert entry.title == "tubingen + starry_night + scream"
+    assert "64×48 · 12.5 s on cpu" in entry.summary
+    with Image.open(entry.result_path) as saved:
+        pixels = np.asarray(saved.convert("RGB"))
+        assert Params.from_json(saved.info[PNG_PARAMS_KEY]) == params  # carried in the PNG
+    expected = (np.clip(content_image, 0, 1) * 255 + 0.5).astype(np.uint8)
+    assert np.array_equal(pixels, expected)
+    with Image.open(entry.thumbnail_path) as thumb:
+        assert thumb.size == (64, 48)
+    assert store.entries() == [entry]
+
+
+def test_record_a_saved_file_and_list_newest_first(tmp_path, params):
+    store = HistoryStore()
+    first = store.record(make_image(tmp_path / "r1.jpg", seed=1, fmt="JPEG"), params, 1.0, "cpu")
+    second = store.record(make_image(tmp_path / "r2.png", seed=2), params.replace(seed=9), 2.0,
+                          "cuda:0")
+    assert first.result_path.name == "result.jpg"
+    assert first.result_path.read_bytes() == (tmp_path / "r1.jpg").read_bytes()
+    listed = HistoryStore().entries()  # read fresh from disk
+    assert [e.id for e in listed] == [second.id, first.id]
+    assert listed[0].params.seed == 9 and listed[0].device == "cuda:0"
+
+
+def test_a_bad_result_is_refused_and_leaves_nothing(tmp_path, params):
+    store = HistoryStore()
+    bad = tmp_path / "bad.png"
+    bad.write_text("no")
+    with pytest.raises(ImageLoadError):
+        store.record(bad, params, 1.0, "cpu")
+    with pytest.raises(ImageLoadError, match="RGB"):
+        store.record(np.zeros((4, 4)), params, 1.0, "cpu")
+    assert list(paths.history_dir().iterdir()) == []
+
+
+def test_delete_sends_entries_to_the_trash(content_image, params):
+    store = HistoryStore()
+    keep = store.record(content_image, params, 1.0, "cpu")
+    drop = store.record(content_image, params, 1.0, "cpu")
+    assert store.delete([drop.id, "../../etc", "no-such-entry"]) == 1
+    assert [e.id for e in store.entries()] == [keep.id]
+    trashed = list(private_trash_dir().iterdir())
+    assert len(trashed) == 1 and (trashed[0] / "entry.json").exists()
+    assert store.clear() == 1 and store.entries() == []
+
+
+def test_interrupted_records_are_invisible_and_cleaned(content_image, params, monkeypatch):
+    from nst_desktop.core import history
+
+    store = HistoryStore()
+
+    def crash(*args, **kwargs):
+        raise KeyboardInterrupt  # like a kill: not an Exception
+
+    with monkeypatch.context() as patch:
+        patch.setattr(history, "atomic_replace_dir", crash)
+        with pytest.raises(KeyboardInterrupt):
+            store.record(content_image, params, 1.0, "cpu")
+    assert store.entries() == []
+    # A real kill leaves the staging folder; the next open removes it.
+    leftover = paths.history_dir() / ".tmp-20250101-000000-abcdef"
+    leftover.mkdir()
+    (leftover / "result.png").write_bytes(b"half")
+    assert HistoryStore().entries() == []
+    assert not leftover.exists()
+
+
+def test_unreadable_entries_are_skipped_and_params_errors_are_readable(content_image, params):
+    store = HistoryStore()
+    good = store.record(content_image, params, 1.0, "cpu")
+    broken = store.record(content_image, params, 1.0, "cpu")
+    (broken.folder / "entry.json").write_text("{not json")
+    future = store.record(content_image, params, 1.0, "cpu")
+    data = json.loads((future.folder / "entry.json").read_text())
+    data["params"]["version"] = 99
+    (future.folder / "entry.json").write_text(json.dumps(data))
+    listed = {e.id: e for e in store.entries()}
+    assert set(listed) == {good.id, future.id}
+    with pytest.raises(ParameterError, match="newer"):
+        _ = listed[future.id].params
+
+
+def test_style_titles_name_the_styles(content_image, params):
+    entry = HistoryStore().record(content_image, params, 1.0, "cpu",
+                                  style_titles=["The Starry Night", ""])
+    assert entry.title == "tubingen + The Starry Night + scream"
+    assert HistoryStore().entries()[0].style_titles == ("The Starry Night", "")
