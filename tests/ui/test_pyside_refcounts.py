@@ -1,4 +1,6 @@
-"""The guard against PySide6 6.12 leaking references to None (see ui/pyside_compat.py)."""
+"""PySide6 6.12.0 leaks a reference to None/True/False on every void call or emit, which
+aborts Python 3.11 after a few thousand calls; pyproject excludes it. This proves the
+installed PySide6 is not affected."""
 
 from __future__ import annotations
 
@@ -9,7 +11,6 @@ from pathlib import Path
 CODE = """
 import os, sys
 os.environ["QT_QPA_PLATFORM"] = "offscreen"
-import nst_desktop.ui  # applies the guard
 from PySide6.QtCore import QObject, QRect, Signal
 
 class Relay(QObject):
