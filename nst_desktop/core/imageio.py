@@ -38,8 +38,14 @@ __all__ = [
 PARAMS_KEY = "nst_desktop.params"
 DEFAULT_MAX_PIXELS = 100_000_000
 LOAD_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".tif", ".tiff", ".bmp", ".gif")
-SAVE_FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".webp": "WEBP", ".tif": "TIFF",
-                ".tiff": "TIFF"}
+SAVE_FORMATS = {
+    ".png": "PNG",
+    ".jpg": "JPEG",
+    ".jpeg": "JPEG",
+    ".webp": "WEBP",
+    ".tif": "TIFF",
+    ".tiff": "TIFF",
+}
 IMAGE_FILE_FILTER = "Images (" + " ".join(f"*{s}" for s in LOAD_SUFFIXES) + ")"
 
 
@@ -89,21 +95,31 @@ def _decode(source: io.BytesIO | str, name: str, max_pixels: int, path: str) -> 
             rgb = np.asarray(im.convert("RGB"), dtype=np.float32) / 255.0
     except ImageLoadError:
         raise
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
+    except (
+        UnidentifiedImageError,
+        OSError,
+        SyntaxError,
+        ValueError,
+        Image.DecompressionBombError,
+    ) as exc:
         raise ImageLoadError(f"{name} is not an image that can be read ({exc}).") from None
     if rgb.size == 0:
         raise ImageLoadError(f"{name} is empty.")
     return LoadedImage(rgb, alpha, path, mode, depth, params)
 
 
-def load_image(path: str | os.PathLike[str], *, max_pixels: int = DEFAULT_MAX_PIXELS) -> LoadedImage:
+def load_image(
+    path: str | os.PathLike[str], *, max_pixels: int = DEFAULT_MAX_PIXELS
+) -> LoadedImage:
     p = Path(path)
     if not p.is_file():
         raise ImageLoadError(f"{p} does not exist or is not a file.")
     return _decode(str(p), p.name, max_pixels, str(p))
 
 
-def load_image_bytes(data: bytes, *, name: str = "", max_pixels: int = DEFAULT_MAX_PIXELS) -> LoadedImage:
+def load_image_bytes(
+    data: bytes, *, name: str = "", max_pixels: int = DEFAULT_MAX_PIXELS
+) -> LoadedImage:
     if not data:
         raise ImageLoadError(f"{name or 'The image data'} is empty.")
     return _decode(io.BytesIO(bytes(data)), name or "The image data", max_pixels, "")
