@@ -39,7 +39,14 @@ _threads: weakref.WeakSet[QThread] = weakref.WeakSet()
 
 
 def running_threads() -> list[QThread]:
-    return [t for t in list(_threads) if t.isRunning()]
+    running = []
+    for thread in list(_threads):
+        try:
+            if thread.isRunning():
+                running.append(thread)
+        except RuntimeError:  # deleted after it finished
+            _threads.discard(thread)
+    return running
 
 
 @dataclass(frozen=True)
@@ -241,6 +248,7 @@ class RunController(QObject):
         if worker is not None:
             worker.deleteLater()
         if thread is not None:
+            _threads.discard(thread)
             thread.deleteLater()
         self.running_changed.emit(False)
 

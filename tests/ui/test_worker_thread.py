@@ -6,11 +6,10 @@ import numpy as np
 import pytest
 from PySide6.QtGui import QImage
 
+from nst_desktop.engine import Params
 from nst_desktop.errors import ParameterError
 from nst_desktop.ui import worker as worker_module
 from nst_desktop.ui.worker import RunController, StyleJob
-
-from nst_desktop.engine import Params
 
 TINY = Params(
     size=48, min_size=24, iterations=3, coarse_iterations=2, device="cpu", preview_every=1
