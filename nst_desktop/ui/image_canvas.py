@@ -73,7 +73,7 @@ class ImageCanvas(QWidget):
         """
         self._image = image if image is not None and not image.isNull() else None
         self._cache = None
-        new_logical = QSizeF(logical_size or (image.size() if self._image else QSize()))
+        new_logical = QSizeF(logical_size or (self._image.size() if self._image else QSize()))
         if new_logical != self._logical:
             self._logical = new_logical
             self._fit = True
@@ -228,10 +228,14 @@ class ImageCanvas(QWidget):
                 self._cache = (key, size, scaled)
             painter.drawImage(target, self._cache[2])
             return
-        # Enlarging: smooth for a small stretch (previews), sharp pixels when zoomed in.
-        painter.setRenderHint(
-            QPainter.RenderHint.SmoothPixmapTransform, device_w < 3 * image.width()
+        # Enlarging: smooth when fitted or a preview is stretched; when a person zooms
+        # far in, show the pixels as they are (as image viewers do).
+        sharp = (
+            not self._fit
+            and device_w >= 4 * image.width()
+            and image.size() == self._logical.toSize()
         )
+        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, not sharp)
         painter.drawImage(target, image, QRectF(image.rect()))
 
     def _paint_split_handle(self, painter: QPainter, x: float) -> None:

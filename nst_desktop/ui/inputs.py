@@ -32,6 +32,7 @@ class Inputs(QObject):
         self.window = window
         self.fetcher = RemoteFetch(parent=self)
         self._fetch_target: ImagePane | None = None
+        self._fetch_replaces = False
         w = window
         w.content_pane.image_dropped.connect(self.on_content_dropped)
         w.style_pane.image_dropped.connect(self.on_style_dropped)
@@ -65,10 +66,18 @@ class Inputs(QObject):
             self.set_content(image)
 
     def on_style_dropped(self, image: LoadedImage) -> None:
-        self.window.style_pane.add_style(image)
+        pane = self.window.style_pane
+        if pane.take_replace_pending() and pane.entries:
+            pane.clear()
+        pane.add_style(image)
         if image.path:
             self.window.settings.add_recent("style", image.path)
         self.window.show_status(f"Added style {Path(image.path).name or 'from the clipboard'}.")
+
+    def add_style(self, image: LoadedImage) -> None:
+        """Add ``image`` to the blend (never replaces)."""
+        self.window.style_pane.replace_pending = False
+        self.on_style_dropped(image)
 
     def on_result_dropped(self, image: LoadedImage) -> None:
         if image.params is not None:
@@ -85,7 +94,7 @@ class Inputs(QObject):
         if images:
             self.window.style_pane.clear()
             for image in images:
-                self.on_style_dropped(image)
+                self.add_style(image)
 
     def _load_paths(self, paths: list[str]) -> list[LoadedImage]:
         images, problems = [], []
@@ -150,6 +159,9 @@ class Inputs(QObject):
             self.window.show_status("Nothing downloaded.")
             return
         self._fetch_target = pane
+        self._fetch_replaces = (
+            pane is self.window.style_pane and self.window.style_pane.replace_pending
+        )
         self.window.show_status(f"Downloading from {host}…")
         self.fetcher.start(url)
 
@@ -163,6 +175,8 @@ class Inputs(QObject):
             pane.show_refusal(str(exc))
             self.window.show_status(str(exc))
             return
+        if pane is self.window.style_pane:
+            self.window.style_pane.replace_pending = self._fetch_replaces
         pane.image_dropped.emit(image)
 
     def on_fetch_failed(self, message: str) -> None:
@@ -183,14 +197,22 @@ class Inputs(QObject):
             self.window.settings.set_last_dir("open", str(Path(path).parent))
             self.open_path(path, "content")
 
-    def open_styles(self) -> None:
+    def open_styles(self, add: bool = False) -> None:
+        """Choose paintings: they replace the styles, or join the blend (``add``)."""
         paths, _ = QFileDialog.getOpenFileNames(
-            self.window, "Add Styles", self._start_dir("styles"), IMAGE_FILE_FILTER
+            self.window,
+            "Add Styles to the Blend" if add else "Open Styles",
+            self._start_dir("styles"),
+            IMAGE_FILE_FILTER,
         )
-        if paths:
-            self.window.settings.set_last_dir("styles", str(Path(paths[0]).parent))
-            for path in paths:
-                self.open_path(path, "style")
+        if not paths:
+            return
+        self.window.settings.set_last_dir("styles", str(Path(paths[0]).parent))
+        images = self._load_paths(paths)
+        if images and not add:
+            self.window.style_pane.clear()
+        for image in images:
+            self.add_style(image)
 
     def open_result(self) -> None:
         path, _ = QFileDialog.getOpenFileName(
@@ -208,7 +230,7 @@ class Inputs(QObject):
             self.window.show_status(str(exc))
             return False
         if kind == "style":
-            self.on_style_dropped(image)
+            self.add_style(image)
         elif kind == "result":
             self.on_result_dropped(image)
         else:
@@ -241,6 +263,12 @@ class Inputs(QObject):
             self.window.settings.clear_recent(kind)
             for p in reversed(items):
                 self.window.settings.add_recent(kind, p)
+            return
+        if kind == "style":  # a recent painting replaces the styles, like a drop would
+            images = self._load_paths([path])
+            if images:
+                self.window.style_pane.clear()
+                self.add_style(images[0])
             return
         self.open_path(path, kind)
 

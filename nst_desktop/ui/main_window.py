@@ -46,6 +46,13 @@ from nst_desktop.ui.style_list import StylePane
 from nst_desktop.ui.theme import ThemeController
 
 WINDOW_TITLE = "NST Desktop"
+RUN_BUTTON_STYLE = """
+QPushButton#run_button { background: palette(highlight); color: palette(highlighted-text);
+    border: 1px solid palette(dark); border-radius: 5px; padding: 6px 12px; }
+QPushButton#run_button:pressed { background: palette(dark); }
+QPushButton#run_button:disabled { background: palette(button); color: palette(mid); }
+QPushButton#run_button[running="true"] { background: #b83227; color: white; }
+"""
 
 
 class MainWindow(QMainWindow):
@@ -162,6 +169,7 @@ class MainWindow(QMainWindow):
         font.setBold(True)
         font.setPointSizeF(font.pointSizeF() * 1.1)
         self.run_button.setFont(font)
+        self.run_button.setStyleSheet(RUN_BUTTON_STYLE)
         holder = QWidget()
         holder.setMinimumWidth(330)
         lay = QVBoxLayout(holder)
@@ -211,7 +219,16 @@ class MainWindow(QMainWindow):
         i, r, s = self.inputs, self.runner, self.saving
         self.open_action = self._action("Open Photo…", i.open_content, ks.Open, "Choose the photo")
         self.add_style_action = self._action(
-            "Add Style…", i.open_styles, "Ctrl+Shift+O", "Add one or more paintings"
+            "Open Style…",
+            lambda: i.open_styles(add=False),
+            "Ctrl+Shift+O",
+            "Choose the painting (several to blend them)",
+        )
+        self.blend_style_action = self._action(
+            "Add Style to Blend…",
+            lambda: i.open_styles(add=True),
+            None,
+            "Add paintings to the current blend of styles",
         )
         self.open_result_action = self._action(
             "Open Result…", i.open_result, None, "Restore a saved result and its settings"
@@ -258,7 +275,14 @@ class MainWindow(QMainWindow):
     def _build_menus(self) -> None:
         bar = self.menuBar()
         file_menu = bar.addMenu("&File")
-        file_menu.addActions([self.open_action, self.add_style_action, self.open_result_action])
+        file_menu.addActions(
+            [
+                self.open_action,
+                self.add_style_action,
+                self.blend_style_action,
+                self.open_result_action,
+            ]
+        )
         self.recent_menu = file_menu.addMenu("Open Recent")
         self.recent_menu.aboutToShow.connect(self.inputs.fill_recent_menu)
         file_menu.addSeparator()
@@ -336,6 +360,10 @@ class MainWindow(QMainWindow):
         self.run_action.setText("Stop" if running else "Stylize")
         self.run_button.setText("Stop" if running else "Stylize")
         self.run_button.setEnabled(running or ready)
+        if self.run_button.property("running") != running:
+            self.run_button.setProperty("running", running)
+            self.run_button.style().unpolish(self.run_button)
+            self.run_button.style().polish(self.run_button)
         missing = [
             n
             for n, ok in (

@@ -111,9 +111,9 @@ class RunView(QObject):
     def on_running_changed(self, running: bool) -> None:
         w = self.window
         w.progress_bar.setVisible(running)
+        w.eta_label.setText("")
         if running:
             w.progress_bar.setValue(0)
-            w.eta_label.setText("")
         w.update_actions()
         if not running and w.close_pending:
             w.close()

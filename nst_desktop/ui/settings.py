@@ -40,14 +40,14 @@ class AppSettings:
     def load_params(self) -> tuple[Params, dict[str, Any]]:
         """The last parameters and window choices; defaults when missing or unreadable."""
         params = Params()
-        text = self.qsettings.value("params/json", "", str)
+        text = str(self.qsettings.value("params/json", "", str) or "")
         if text:
             try:
                 params = Params.from_json(text)
             except NSTError:
                 params = Params()
         extras: dict[str, Any] = {}
-        raw = self.qsettings.value("params/extras", "", str)
+        raw = str(self.qsettings.value("params/extras", "", str) or "")
         if raw:
             try:
                 loaded = json.loads(raw)
@@ -67,7 +67,7 @@ class AppSettings:
 
     # -- recent files -------------------------------------------------------------
     def recent(self, kind: str) -> list[str]:
-        raw = self.qsettings.value(f"recent/{kind}", "", str)
+        raw = str(self.qsettings.value(f"recent/{kind}", "", str) or "")
         try:
             items = json.loads(raw) if raw else []
         except json.JSONDecodeError:
@@ -85,13 +85,13 @@ class AppSettings:
 
     # -- folders --------------------------------------------------------------------
     def last_dir(self, kind: str) -> str:
-        return self.qsettings.value(f"dirs/{kind}", "", str)
+        return str(self.qsettings.value(f"dirs/{kind}", "", str) or "")
 
     def set_last_dir(self, kind: str, folder: str) -> None:
         self.qsettings.setValue(f"dirs/{kind}", folder)
 
     def save_suffix(self) -> str:
-        return self.qsettings.value("save/suffix", ".png", str) or ".png"
+        return str(self.qsettings.value("save/suffix", ".png", str) or ".png")
 
     def set_save_suffix(self, suffix: str) -> None:
         self.qsettings.setValue("save/suffix", suffix)
@@ -99,9 +99,9 @@ class AppSettings:
     # -- speed of this machine ---------------------------------------------------------
     def rate(self, device_type: str) -> float:
         value = self.qsettings.value(f"rates/{device_type}", 0.0, float)
-        return (
-            value if value and value > 0 else DEFAULT_RATES.get(device_type, DEFAULT_RATES["cpu"])
-        )
+        if isinstance(value, (int, float)) and value > 0:
+            return float(value)
+        return DEFAULT_RATES.get(device_type, DEFAULT_RATES["cpu"])
 
     def record_rate(self, device_type: str, seconds: float, pixel_iterations: float) -> None:
         """Remember how fast a run went here (smoothed), to estimate the next one."""

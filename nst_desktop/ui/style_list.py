@@ -10,13 +10,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QImage, QPalette, QPixmap, QUndoStack
+from PySide6.QtCore import QMimeData, QSize, Qt, Signal
+from PySide6.QtGui import QDropEvent, QImage, QPalette, QPixmap, QUndoStack
 from PySide6.QtWidgets import (
     QFrame,
-    QHBoxLayout,
+    QGridLayout,
     QLabel,
     QScrollArea,
+    QSizePolicy,
     QSlider,
     QToolButton,
     QVBoxLayout,
@@ -62,9 +63,8 @@ class StyleRow(QFrame):
         self.thumb = QLabel()
         self.thumb.setFixedSize(THUMB, THUMB)
         self.thumb.setPixmap(_thumbnail(entry.qimage, self.devicePixelRatioF()))
-        self.name_label = QLabel(entry.name)
+        self.name_label = ElidedLabel(entry.name)
         self.name_label.setToolTip(entry.image.path or entry.name)
-        self.name_label.setMinimumWidth(40)
         self.slider = QSlider(Qt.Orientation.Horizontal)
         self.slider.setRange(0, WEIGHT_MAX)
         self.slider.setToolTip("This style's share of the blend")
@@ -75,20 +75,29 @@ class StyleRow(QFrame):
         self.remove_button.setText("✕")
         self.remove_button.setAutoRaise(True)
         self.remove_button.setToolTip("Remove this style")
-        texts = QVBoxLayout()
-        texts.setSpacing(0)
-        texts.addWidget(self.name_label)
-        weight_row = QHBoxLayout()
-        weight_row.addWidget(self.slider, 1)
-        weight_row.addWidget(self.share_label)
-        texts.addLayout(weight_row)
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(4, 2, 2, 2)
-        layout.addWidget(self.thumb)
-        layout.addLayout(texts, 1)
-        layout.addWidget(self.remove_button)
+        self.grid = grid = QGridLayout(self)
+        grid.setContentsMargins(4, 2, 2, 2)
+        grid.setHorizontalSpacing(6)
+        grid.setVerticalSpacing(0)
+        grid.addWidget(self.thumb, 0, 0, 2, 1)
+        grid.addWidget(self.name_label, 0, 1, 1, 2)
+        grid.addWidget(self.slider, 1, 1)
+        grid.addWidget(self.share_label, 1, 2)
+        grid.addWidget(self.remove_button, 0, 3, 2, 1)
+        grid.setColumnStretch(1, 1)
+        self.blend_shown = True
         self.slider.valueChanged.connect(lambda v: self.weight_edited.emit(v / WEIGHT_MAX))
         self.remove_button.clicked.connect(self.remove_requested)
+
+    def show_blend(self, shown: bool) -> None:
+        """The weight slider only means something when there are several styles."""
+        if shown == self.blend_shown:
+            return
+        self.blend_shown = shown
+        self.slider.setVisible(shown)
+        self.share_label.setVisible(shown)
+        self.grid.removeWidget(self.name_label)
+        self.grid.addWidget(self.name_label, 0, 1, 1 if shown else 2, 2)
 
     def mousePressEvent(self, event) -> None:  # noqa: N802, ANN001 (Qt API)
         self.selected.emit()
@@ -96,11 +105,27 @@ class StyleRow(QFrame):
 
     def set_selected(self, on: bool) -> None:
         self.setStyleSheet(
-            "QFrame#style_row { background: palette(highlight); border-radius: 4px; }"
-            "QFrame#style_row QLabel { color: palette(highlighted-text); }"
+            "QFrame#style_row { background: palette(alternate-base);"
+            " border: 1px solid palette(highlight); border-radius: 4px; }"
             if on
-            else ""
+            else "QFrame#style_row { border: 1px solid transparent; }"
         )
+
+
+class ElidedLabel(QLabel):
+    """A label that shortens its text with '…' instead of growing or clipping."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.full_text = text
+        self.setMinimumWidth(30)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.setText(text)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802, ANN001 (Qt API)
+        metrics = self.fontMetrics()
+        self.setText(metrics.elidedText(self.full_text, Qt.TextElideMode.ElideMiddle, self.width()))
+        super().resizeEvent(event)
 
 
 def _thumbnail(image: QImage, dpr: float) -> QPixmap:
@@ -128,10 +153,13 @@ class StylePane(ImagePane):
     def __init__(self, undo_stack: QUndoStack, parent: QWidget | None = None) -> None:
         super().__init__(
             "Style",
-            "Drop one or more paintings here\nor paste (Ctrl+V) · File ▸ Add Style…",
+            "Drop a painting here\nor paste (Ctrl+V) · File ▸ Open Style…\n\n"
+            "Drop several at once to blend them.",
             accepts_multiple=True,
             parent=parent,
         )
+        # True while a drop or paste should replace the styles rather than add to them.
+        self.replace_pending = False
         self.undo_stack = undo_stack
         self.drag = DragTracker()
         self.entries: list[StyleEntry] = []
@@ -142,19 +170,55 @@ class StylePane(ImagePane):
         self.strip_layout = QVBoxLayout(self.strip)
         self.strip_layout.setContentsMargins(2, 2, 2, 2)
         self.strip_layout.setSpacing(2)
-        self.hint = QLabel("Drop more paintings to blend styles.")
-        self.hint.setForegroundRole(QPalette.ColorRole.PlaceholderText)
-        self.hint.setContentsMargins(6, 0, 0, 2)
-        self.scroll = QScrollArea()
-        self.scroll.setWidget(self.strip)
-        self.scroll.setWidgetResizable(True)
-        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
-        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.add_zone = QLabel("+  Drop another painting here to blend it in")
+        self.add_zone.setObjectName("add_zone")
+        self.add_zone.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.add_zone.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+        self.add_zone.setToolTip(
+            "Dropping on the large view replaces the style; dropping here (or holding Ctrl) "
+            "adds it to the blend."
+        )
+        self.add_zone.setStyleSheet(
+            "QLabel#add_zone { border: 1px dashed palette(mid); border-radius: 4px;"
+            " padding: 5px; margin: 2px 4px 4px 4px; }"
+        )
+        self.strip_scroll = QScrollArea()
+        self.strip_scroll.setWidget(self.strip)
+        self.strip_scroll.setWidgetResizable(True)
+        self.strip_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.strip_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         layout = self.layout()
         assert isinstance(layout, QVBoxLayout)
-        layout.addWidget(self.scroll)
-        layout.addWidget(self.hint)
+        layout.addWidget(self.strip_scroll)
+        layout.addWidget(self.add_zone)
         self._refresh()
+
+    # -- drops: replace, or add to the blend ------------------------------------------------
+    def handle_mime(self, mime: QMimeData | None, add: bool = False) -> bool:
+        """Replace the styles with what ``mime`` holds, or add to them (``add``)."""
+        self.replace_pending = not add
+        try:
+            return super().handle_mime(mime)
+        finally:
+            self.replace_pending = False
+
+    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 (Qt API)
+        child = self.childAt(event.position().toPoint())
+        in_strip = child is not None and (
+            child is self.add_zone
+            or self.strip_scroll.isAncestorOf(child)
+            or child is self.strip_scroll
+        )
+        ctrl = bool(event.modifiers() & Qt.KeyboardModifier.ControlModifier)
+        self._set_drop_highlight(False)
+        event.setDropAction(Qt.DropAction.CopyAction)
+        event.accept()
+        self.handle_mime(event.mimeData(), add=in_strip or ctrl)
+
+    def take_replace_pending(self) -> bool:
+        """Whether the image being received should replace the styles (asked once per drop)."""
+        pending, self.replace_pending = self.replace_pending, False
+        return pending
 
     # -- the list ----------------------------------------------------------------------
     def add_style(self, image: LoadedImage, weight: float = 1.0) -> None:
@@ -223,10 +287,10 @@ class StylePane(ImagePane):
             self.strip_layout.addWidget(row)
             self.rows.append(row)
         count = len(self.entries)
-        self.scroll.setVisible(count > 0)
-        self.hint.setVisible(count == 1)
+        self.strip_scroll.setVisible(count > 0)
+        self.add_zone.setVisible(count > 0)
         row_h = THUMB + 8
-        self.scroll.setFixedHeight(min(count, 3) * (row_h + 2) + 4 if count else 0)
+        self.strip_scroll.setFixedHeight(min(count, 3) * (row_h + 2) + 4 if count else 0)
         self._update_weights()
         self._show_selected()
 
@@ -237,10 +301,9 @@ class StylePane(ImagePane):
             row.slider.blockSignals(True)
             row.slider.setValue(round(entry.weight * WEIGHT_MAX))
             row.slider.blockSignals(False)
-            row.slider.setVisible(many)
+            row.show_blend(many)
             share = entry.weight / total if total > 0 else 1 / len(self.entries)
             row.share_label.setText(f"{share:.0%}")
-            row.share_label.setVisible(many)
 
     def _show_selected(self) -> None:
         for i, row in enumerate(self.rows):

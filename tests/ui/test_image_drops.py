@@ -20,25 +20,18 @@ def url_mime(*paths) -> QMimeData:
     return mime
 
 
-def drop(widget, mime: QMimeData) -> QDropEvent:
-    """Send a drag-enter then a drop, as Qt does for a real drag."""
-    pos = QPoint(widget.width() // 2, widget.height() // 2)
-    enter = QDragEnterEvent(
-        QPointF(pos),
-        Qt.DropAction.CopyAction,
-        mime,
-        Qt.MouseButton.LeftButton,
-        Qt.KeyboardModifier.NoModifier,
-    )
+def drop(
+    widget, mime: QMimeData, pos: QPoint | None = None, modifiers=Qt.KeyboardModifier.NoModifier
+) -> QDropEvent:
+    """Send a drag-enter then a drop, as Qt does for a real drag (Qt delivers a drop
+    only to the widget that accepted the drag)."""
+    if pos is None:
+        pos = QPoint(widget.width() // 2, widget.height() // 2)
+    buttons, action = Qt.MouseButton.LeftButton, Qt.DropAction.CopyAction
+    enter = QDragEnterEvent(QPointF(pos), action, mime, buttons, modifiers)
     QApplication.sendEvent(widget, enter)
     assert enter.isAccepted(), "the pane refused the drag"
-    event = QDropEvent(
-        QPointF(pos),
-        Qt.DropAction.CopyAction,
-        mime,
-        Qt.MouseButton.LeftButton,
-        Qt.KeyboardModifier.NoModifier,
-    )
+    event = QDropEvent(QPointF(pos), action, mime, buttons, modifiers)
     QApplication.sendEvent(widget, event)
     return event
 
@@ -221,3 +214,41 @@ def test_qimage_round_trip_keeps_pixels(style_image):
     assert isinstance(image, QImage) and image.size().width() == 64
     back = qimage_to_rgb(image)
     assert np.abs(back.astype(np.float32) / 255 - style_image).max() <= 0.5 / 255 + 1e-6
+
+
+def test_a_drop_on_the_style_view_replaces_and_on_the_strip_adds(
+    window, qtbot, style_file, style_file_2
+):
+    pane = window.style_pane
+    window.show()
+    qtbot.waitExposed(window)
+    drop(pane, url_mime(style_file))
+    drop(pane, url_mime(style_file_2))  # on the large view: replaces
+    assert [e.name for e in pane.entries] == ["painting2.png"]
+
+    zone = pane.add_zone
+    pane.layout().activate()  # lay out the strip that the first drop made visible
+    centre = zone.mapTo(pane, zone.rect().center())
+    assert pane.childAt(centre) is zone
+    drop(pane, url_mime(style_file), centre)
+    assert [e.name for e in pane.entries] == ["painting2.png", "painting.png"]
+
+    drop(
+        pane,
+        url_mime(style_file_2),
+        QPoint(pane.width() // 2, pane.height() // 3),
+        Qt.KeyboardModifier.ControlModifier,
+    )
+    assert len(pane.entries) == 3
+    qtbot.waitUntil(lambda: pane.rows[0].slider.isVisible())  # rows are shown by a queued call
+
+
+def test_a_refused_drop_does_not_leave_the_style_pane_in_replace_mode(
+    window, tmp_path, style_file, style_file_2
+):
+    window.inputs.open_path(str(style_file), "style")
+    notes = tmp_path / "notes.txt"
+    notes.write_text("x")
+    window.style_pane.handle_mime(url_mime(notes))
+    window.inputs.open_path(str(style_file_2), "style")  # File > Add Style to Blend
+    assert len(window.style_pane.entries) == 2
