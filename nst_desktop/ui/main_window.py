@@ -7,21 +7,20 @@ current result) and wires the pieces together; getting images in lives in
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSize, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import (
     QAction,
-    QActionGroup,
     QCloseEvent,
     QDragEnterEvent,
     QDropEvent,
     QIcon,
-    QKeySequence,
 )
 from PySide6.QtWidgets import (
     QApplication,
     QDockWidget,
     QLabel,
     QMainWindow,
+    QMenu,
     QMessageBox,
     QProgressBar,
     QPushButton,
@@ -44,6 +43,7 @@ from nst_desktop.ui.saving import Saving
 from nst_desktop.ui.settings import AppSettings
 from nst_desktop.ui.style_list import StylePane
 from nst_desktop.ui.theme import ThemeController
+from nst_desktop.ui.window_actions import build_actions, build_menus, build_toolbar
 
 WINDOW_TITLE = "NST Desktop"
 RUN_BUTTON_STYLE = """
@@ -57,6 +57,28 @@ QPushButton#run_button[running="true"] { background: #b83227; color: white; }
 
 class MainWindow(QMainWindow):
     """The application window. Its parts are attributes; it has no signals of its own."""
+
+    # Built by window_actions.build_actions / build_menus.
+    actual_action: QAction
+    add_style_action: QAction
+    blend_style_action: QAction
+    clear_styles_action: QAction
+    compare_action: QAction
+    copy_action: QAction
+    fit_action: QAction
+    open_action: QAction
+    open_result_action: QAction
+    paste_action: QAction
+    quit_action: QAction
+    redo_action: QAction
+    run_action: QAction
+    save_action: QAction
+    save_as_action: QAction
+    stop_action: QAction
+    undo_action: QAction
+    zoom_in_action: QAction
+    zoom_out_action: QAction
+    recent_menu: QMenu
 
     def __init__(
         self,
@@ -87,9 +109,9 @@ class MainWindow(QMainWindow):
         self.inputs = Inputs(self)
         self.runner = RunView(self)
         self.saving = Saving(self)
-        self._build_actions()
-        self._build_menus()
-        self._build_toolbar()
+        build_actions(self)
+        build_menus(self)
+        build_toolbar(self)
         self.resize(1400, 880)
         geometry, state = self.settings.window_state()
         if geometry is not None:
@@ -198,141 +220,6 @@ class MainWindow(QMainWindow):
         ``styles_activated(list[str])`` to :meth:`Inputs.on_styles_activated`."""
         self.gallery_dock.setWidget(widget)
         self.gallery_dock.show()
-
-    # -- actions and menus ------------------------------------------------------------------------
-    def _action(self, text: str, slot, shortcut=None, tip: str = "") -> QAction:  # noqa: ANN001
-        action = QAction(text, self)
-        if shortcut is not None:
-            if isinstance(shortcut, (list, tuple)):
-                action.setShortcuts([QKeySequence(s) for s in shortcut])
-            else:
-                action.setShortcut(QKeySequence(shortcut))
-        if tip:
-            action.setToolTip(tip)
-            action.setStatusTip(tip)
-        action.triggered.connect(slot)
-        self.addAction(action)
-        return action
-
-    def _build_actions(self) -> None:
-        ks = QKeySequence.StandardKey
-        i, r, s = self.inputs, self.runner, self.saving
-        self.open_action = self._action("Open Photo…", i.open_content, ks.Open, "Choose the photo")
-        self.add_style_action = self._action(
-            "Open Style…",
-            lambda: i.open_styles(add=False),
-            "Ctrl+Shift+O",
-            "Choose the painting (several to blend them)",
-        )
-        self.blend_style_action = self._action(
-            "Add Style to Blend…",
-            lambda: i.open_styles(add=True),
-            None,
-            "Add paintings to the current blend of styles",
-        )
-        self.open_result_action = self._action(
-            "Open Result…", i.open_result, None, "Restore a saved result and its settings"
-        )
-        self.save_action = self._action("Save", s.save, ks.Save, "Save the result")
-        self.save_as_action = self._action("Save As…", s.save_as, ks.SaveAs)
-        self.copy_action = self._action(
-            "Copy Result", s.copy_result, "Ctrl+Shift+C", "Copy the result to the clipboard"
-        )
-        self.quit_action = self._action("Quit", self.close, ks.Quit)
-        self.undo_action = self.undo_stack.createUndoAction(self, "Undo")
-        self.undo_action.setShortcut(ks.Undo)
-        self.redo_action = self.undo_stack.createRedoAction(self, "Redo")
-        self.redo_action.setShortcut(ks.Redo)
-        self.paste_action = self._action(
-            "Paste Image", i.paste, ks.Paste, "Paste an image into the focused pane"
-        )
-        self.clear_styles_action = self._action("Remove All Styles", self.style_pane.clear)
-        self.run_action = self._action(
-            "Stylize", r.toggle_run, ["Ctrl+Return", "Ctrl+Enter"], "Start (or stop) the run"
-        )
-        self.stop_action = self._action("Stop", r.stop, "Esc", "Stop and keep the image so far")
-        self.run_button.clicked.connect(self.run_action.trigger)
-        self.fit_action = self._action(
-            "Fit to Window", lambda: self.active_canvas().fit(), "Ctrl+0"
-        )
-        self.actual_action = self._action(
-            "Actual Pixels (100 %)", lambda: self.active_canvas().actual_size(), "Ctrl+1"
-        )
-        self.zoom_in_action = self._action(
-            "Zoom In", lambda: self.active_canvas().zoom_in(), ks.ZoomIn
-        )
-        self.zoom_out_action = self._action(
-            "Zoom Out", lambda: self.active_canvas().zoom_out(), ks.ZoomOut
-        )
-        self.compare_action = self._action(
-            "Compare Before/After", self.compare_button.toggle, "Ctrl+B"
-        )
-        self.compare_action.setCheckable(True)
-        self.compare_button.toggled.connect(self.compare_action.setChecked)
-        self.style_pane.styles_changed.connect(self.update_actions)
-        self.undo_stack.cleanChanged.connect(lambda _clean: self.update_actions())
-
-    def _build_menus(self) -> None:
-        bar = self.menuBar()
-        file_menu = bar.addMenu("&File")
-        file_menu.addActions(
-            [
-                self.open_action,
-                self.add_style_action,
-                self.blend_style_action,
-                self.open_result_action,
-            ]
-        )
-        self.recent_menu = file_menu.addMenu("Open Recent")
-        self.recent_menu.aboutToShow.connect(self.inputs.fill_recent_menu)
-        file_menu.addSeparator()
-        file_menu.addActions([self.save_action, self.save_as_action])
-        file_menu.addSeparator()
-        file_menu.addAction(self.quit_action)
-        edit_menu = bar.addMenu("&Edit")
-        edit_menu.addActions([self.undo_action, self.redo_action])
-        edit_menu.addSeparator()
-        edit_menu.addActions([self.copy_action, self.paste_action, self.clear_styles_action])
-        view_menu = bar.addMenu("&View")
-        view_menu.addActions(
-            [self.zoom_in_action, self.zoom_out_action, self.fit_action, self.actual_action]
-        )
-        view_menu.addSeparator()
-        view_menu.addAction(self.compare_action)
-        view_menu.addSeparator()
-        view_menu.addAction(self.params_dock.toggleViewAction())
-        view_menu.addAction(self.gallery_dock.toggleViewAction())
-        if self.theme is not None:
-            appearance = view_menu.addMenu("Appearance")
-            group = QActionGroup(self)
-            for name in ("system", "light", "dark"):
-                act = appearance.addAction(
-                    name.capitalize() if name != "system" else "Follow System"
-                )
-                act.setCheckable(True)
-                act.setChecked(name == self.theme.appearance)
-                act.triggered.connect(lambda _c=False, n=name: self._set_appearance(n))
-                group.addAction(act)
-        run_menu = bar.addMenu("&Run")
-        run_menu.addActions([self.run_action, self.stop_action])
-        help_menu = bar.addMenu("&Help")
-        help_menu.addAction(self._action("About NST Desktop", self.show_about))
-
-    def _build_toolbar(self) -> None:
-        bar = self.addToolBar("Main")
-        bar.setObjectName("main_toolbar")
-        bar.setMovable(False)
-        bar.setIconSize(QSize(18, 18))
-        bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
-        bar.addActions([self.open_action, self.add_style_action])
-        bar.addSeparator()
-        bar.addAction(self.run_action)
-        bar.addSeparator()
-        bar.addActions([self.save_action, self.copy_action])
-        bar.addSeparator()
-        bar.addActions([self.undo_action, self.redo_action])
-        bar.addSeparator()
-        bar.addActions([self.fit_action, self.actual_action])
 
     def _set_appearance(self, name: str) -> None:
         if self.theme is not None:

@@ -60,3 +60,49 @@ def test_a_missing_command_line_image_is_a_message_not_a_crash(qtbot, dialogs, t
 
 def test_icon_lookup_never_fails():
     assert app_icon() is not None
+
+
+def test_main_opens_the_window_and_returns_the_exit_code(qtbot, monkeypatch, content_file):
+    from PySide6.QtWidgets import QApplication
+
+    from nst_desktop.ui import app as app_module
+    from nst_desktop.ui.main_window import MainWindow
+
+    seen = []
+
+    def fake_exec():
+        windows = [w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow)]
+        shown = [w for w in windows if w.isVisible()]
+        seen.extend(shown)
+        for w in shown:
+            w.close()
+        return 0
+
+    monkeypatch.setattr(QApplication, "exec", staticmethod(fake_exec))
+    assert app_module.main(["--content", str(content_file)]) == 0
+    (window,) = seen
+    assert window.content is not None and not window.isVisible()
+    assert QApplication.applicationName() == "nst-desktop"
+    assert QApplication.desktopFileName() == app_module.APP_ID
+    theme_appearance = window.theme.appearance
+    window.theme.set_appearance("system")
+    assert theme_appearance == "system"
+    window.deleteLater()
+
+
+def test_dark_appearance_gives_a_dark_palette_and_light_restores(qtbot):
+    from PySide6.QtWidgets import QApplication
+
+    from nst_desktop.ui.theme import ThemeController, palette_is_dark
+
+    app = QApplication.instance()
+    original = app.palette()
+    theme = ThemeController(app)
+    try:
+        theme.set_appearance("dark")
+        assert palette_is_dark(app.palette())
+        theme.set_appearance("light")
+        assert not palette_is_dark(app.palette())
+    finally:
+        theme.set_appearance("system")
+        app.setPalette(original)
