@@ -1,0 +1,23 @@
+"""``nst-desktop`` and ``python -m nst_desktop``: open the window."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if "--version" in args or "-V" in args:
+        # Answer without importing Qt or torch: fast, and works without a display.
+        from nst_desktop import __version__
+
+        print(f"nst-desktop {__version__}")
+        return 0
+    from nst_desktop.ui.app import main as app_main
+
+    return app_main(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

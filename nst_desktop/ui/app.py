@@ -1,0 +1,92 @@
+"""Application setup: QApplication identity, icon, theme, command line, the window."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from PySide6.QtCore import QTimer
+from PySide6.QtGui import QGuiApplication, QIcon
+from PySide6.QtWidgets import QApplication
+
+from nst_desktop import __version__
+from nst_desktop.core.paths import APP_ID, APP_NAME, resource_dir
+from nst_desktop.ui.main_window import MainWindow
+from nst_desktop.ui.theme import ThemeController
+
+ICON_NAMES = (f"{APP_ID}.svg", f"{APP_ID}.png", "nst-desktop.svg", "nst-desktop.png")
+
+
+def parse_args(argv: Sequence[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog=APP_NAME, description="Neural style transfer: turn a photo into a painting."
+    )
+    parser.add_argument("--content", metavar="PATH", help="open this photo")
+    parser.add_argument(
+        "--style",
+        metavar="PATH",
+        nargs="+",
+        action="extend",
+        default=[],
+        help="open these paintings as styles",
+    )
+    parser.add_argument("--size", type=int, metavar="PX", help="output size (longest side)")
+    parser.add_argument("--run", action="store_true", help="start a run once the window is open")
+    parser.add_argument("--version", action="version", version=f"{APP_NAME} {__version__}")
+    return parser.parse_args(list(argv))
+
+
+def app_icon() -> QIcon:
+    """The window icon from resources/icons/, or an empty icon when it is not there."""
+    folder = resource_dir() / "icons"
+    for name in ICON_NAMES:
+        if (folder / name).is_file():
+            return QIcon(str(folder / name))
+    if folder.is_dir():
+        icon = QIcon()
+        for path in sorted(folder.glob("**/*.png")) + sorted(folder.glob("**/*.svg")):
+            icon.addFile(str(path))
+        return icon
+    return QIcon()
+
+
+def make_application(argv: Sequence[str]) -> QApplication:
+    QGuiApplication.setDesktopFileName(APP_ID)
+    app = QApplication.instance()
+    if not isinstance(app, QApplication):
+        app = QApplication([sys.argv[0] if sys.argv else APP_NAME, *argv])
+    app.setApplicationName(APP_NAME)
+    app.setApplicationDisplayName("NST Desktop")
+    app.setOrganizationName(APP_NAME)
+    app.setOrganizationDomain("nst-desktop.github.io")
+    app.setApplicationVersion(__version__)
+    icon = app_icon()
+    if not icon.isNull():
+        app.setWindowIcon(icon)
+    return app
+
+
+def open_window(args: argparse.Namespace, theme: ThemeController | None = None) -> MainWindow:
+    window = MainWindow(theme=theme)
+    if args.content:
+        window.inputs.open_path(str(Path(args.content).expanduser()), "content")
+    for style in args.style:
+        window.inputs.open_path(str(Path(style).expanduser()), "style")
+    if args.size:
+        window.model.set_value("size", int(args.size))
+    return window
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    app = make_application([])
+    theme = ThemeController(app)
+    window = open_window(args, theme)
+    theme.set_appearance(str(window.settings.value("window/appearance", "system")))
+    window.show()
+    if args.run:
+        QTimer.singleShot(0, window.runner.start)
+    app.aboutToQuit.connect(window.runner.controller.shutdown)
+    return app.exec()

@@ -1,0 +1,315 @@
+"""The main window: content, style and result panes, the parameter panel, menus.
+
+The window owns the state a person sees (the content image, the styles, the
+current result) and wires the pieces together; getting images in lives in
+:mod:`inputs`, running in :mod:`run_view`, saving in :mod:`saving`.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import (
+    QAction,
+    QCloseEvent,
+    QDragEnterEvent,
+    QDropEvent,
+    QIcon,
+)
+from PySide6.QtWidgets import (
+    QApplication,
+    QDockWidget,
+    QLabel,
+    QMainWindow,
+    QMenu,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+    QScrollArea,
+    QSplitter,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from nst_desktop.core.imageio import LoadedImage
+from nst_desktop.engine import DeviceInfo, Result, available_devices
+from nst_desktop.ui.drops import may_hold_image
+from nst_desktop.ui.image_pane import ImagePane
+from nst_desktop.ui.inputs import Inputs
+from nst_desktop.ui.params_model import ParamsModel
+from nst_desktop.ui.params_panel import ParamsPanel, device_choices
+from nst_desktop.ui.run_view import RunView
+from nst_desktop.ui.saving import Saving
+from nst_desktop.ui.settings import AppSettings
+from nst_desktop.ui.style_list import StylePane
+from nst_desktop.ui.theme import ThemeController
+from nst_desktop.ui.window_actions import build_actions, build_menus, build_toolbar
+
+WINDOW_TITLE = "NST Desktop"
+RUN_BUTTON_STYLE = """
+QPushButton#run_button { background: palette(highlight); color: palette(highlighted-text);
+    border: 1px solid palette(dark); border-radius: 5px; padding: 6px 12px; }
+QPushButton#run_button:pressed { background: palette(dark); }
+QPushButton#run_button:disabled { background: palette(button); color: palette(mid); }
+QPushButton#run_button[running="true"] { background: #b83227; color: white; }
+"""
+
+
+class MainWindow(QMainWindow):
+    """The application window. Its parts are attributes; it has no signals of its own."""
+
+    # Built by window_actions.build_actions / build_menus.
+    actual_action: QAction
+    add_style_action: QAction
+    blend_style_action: QAction
+    clear_styles_action: QAction
+    compare_action: QAction
+    copy_action: QAction
+    fit_action: QAction
+    open_action: QAction
+    open_result_action: QAction
+    paste_action: QAction
+    quit_action: QAction
+    redo_action: QAction
+    run_action: QAction
+    save_action: QAction
+    save_as_action: QAction
+    stop_action: QAction
+    undo_action: QAction
+    zoom_in_action: QAction
+    zoom_out_action: QAction
+    recent_menu: QMenu
+
+    def __init__(
+        self,
+        settings: AppSettings | None = None,
+        devices: list[DeviceInfo] | None = None,
+        theme: ThemeController | None = None,
+    ) -> None:
+        super().__init__()
+        self.setWindowTitle(WINDOW_TITLE)
+        self.setObjectName("main_window")
+        self.setAcceptDrops(True)
+        self.settings = settings or AppSettings()
+        self.devices = devices if devices is not None else available_devices()
+        self.theme = theme
+        params, extras = self.settings.load_params()
+        if params.device not in {v for _, v in device_choices(self.devices)}:
+            params = params.replace(device="auto")
+        self.model = ParamsModel(params, extras, self)
+        self.undo_stack = self.model.undo_stack
+
+        # What the person sees.
+        self.content: LoadedImage | None = None
+        self.result: Result | None = None
+        self.close_pending = False
+
+        self._build_panes()
+        self._build_docks()
+        self.inputs = Inputs(self)
+        self.runner = RunView(self)
+        self.saving = Saving(self)
+        build_actions(self)
+        build_menus(self)
+        build_toolbar(self)
+        self.resize(1400, 880)
+        geometry, state = self.settings.window_state()
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        if state is not None:
+            self.restoreState(state)
+        self.update_actions()
+
+    # -- layout ----------------------------------------------------------------------------
+    def _build_panes(self) -> None:
+        self.content_pane = ImagePane(
+            "Content", "Drop a photo here\nor paste (Ctrl+V) · File ▸ Open Photo…"
+        )
+        self.style_pane = StylePane(self.undo_stack)
+        self.result_pane = ImagePane(
+            "Result",
+            "Your painting appears here.\n\nAdd a photo and a painting, then press Stylize "
+            "(Ctrl+Enter).\nDrop a result saved by NST Desktop here to restore its settings.",
+        )
+        self.compare_button = QToolButton()
+        self.compare_button.setText("Compare")
+        self.compare_button.setCheckable(True)
+        self.compare_button.setToolTip(
+            "Before/after split: drag the line to compare with the photo"
+        )
+        self.original_button = QToolButton()
+        self.original_button.setText("Original")
+        self.original_button.setToolTip("Hold to see the photo (or hold \\ over the result)")
+        self.zoom_label = QLabel()
+        self.zoom_label.setMinimumWidth(44)
+        for w in (self.compare_button, self.original_button, self.zoom_label):
+            self.result_pane.header.addWidget(w)
+        self.compare_button.toggled.connect(self.result_pane.canvas.set_split_enabled)
+        self.original_button.pressed.connect(lambda: self.result_pane.canvas.set_show_compare(True))
+        self.original_button.released.connect(
+            lambda: self.result_pane.canvas.set_show_compare(False)
+        )
+        self.result_pane.canvas.zoom_changed.connect(
+            lambda z: self.zoom_label.setText(f"{z:.0f} %")
+        )
+
+        self.inputs_splitter = QSplitter(Qt.Orientation.Vertical)
+        self.inputs_splitter.addWidget(self.content_pane)
+        self.inputs_splitter.addWidget(self.style_pane)
+        self.inputs_splitter.setChildrenCollapsible(False)
+        self.main_splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.main_splitter.addWidget(self.inputs_splitter)
+        self.main_splitter.addWidget(self.result_pane)
+        self.main_splitter.setStretchFactor(0, 1)
+        self.main_splitter.setStretchFactor(1, 3)
+        self.main_splitter.setSizes([340, 900])
+        self.main_splitter.setChildrenCollapsible(False)
+        self.setCentralWidget(self.main_splitter)
+
+        self.status_label = QLabel("Ready.")
+        self.eta_label = QLabel()
+        self.progress_bar = QProgressBar()
+        self.progress_bar.setRange(0, 1000)
+        self.progress_bar.setFormat("%p %")
+        self.progress_bar.setFixedWidth(220)
+        self.progress_bar.hide()
+        status = self.statusBar()
+        status.addWidget(self.status_label, 1)
+        status.addPermanentWidget(self.eta_label)
+        status.addPermanentWidget(self.progress_bar)
+
+    def _build_docks(self) -> None:
+        self.params_panel = ParamsPanel(self.model, self.devices, self.settings.rate)
+        scroll = QScrollArea()
+        scroll.setWidget(self.params_panel)
+        scroll.setWidgetResizable(True)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.run_button = QPushButton("Stylize")
+        self.run_button.setObjectName("run_button")
+        self.run_button.setMinimumHeight(36)
+        font = self.run_button.font()
+        font.setBold(True)
+        font.setPointSizeF(font.pointSizeF() * 1.1)
+        self.run_button.setFont(font)
+        self.run_button.setStyleSheet(RUN_BUTTON_STYLE)
+        holder = QWidget()
+        holder.setMinimumWidth(330)
+        lay = QVBoxLayout(holder)
+        lay.setContentsMargins(0, 0, 0, 8)
+        lay.addWidget(scroll, 1)
+        lay.addWidget(self.run_button)
+        lay.setContentsMargins(6, 0, 6, 8)
+        self.params_dock = QDockWidget("Parameters", self)
+        self.params_dock.setObjectName("params_dock")
+        self.params_dock.setWidget(holder)
+        self.params_dock.setFeatures(
+            QDockWidget.DockWidgetFeature.DockWidgetMovable
+            | QDockWidget.DockWidgetFeature.DockWidgetFloatable
+        )
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.params_dock)
+
+        # The gallery (branch 'gallery') goes here: see set_gallery_widget.
+        self.gallery_dock = QDockWidget("Gallery", self)
+        self.gallery_dock.setObjectName("gallery_dock")
+        self.gallery_dock.setWidget(QLabel("No gallery yet."))
+        self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.gallery_dock)
+        self.gallery_dock.hide()
+
+    def set_gallery_widget(self, widget: QWidget) -> None:
+        """Put the style gallery in its dock and show it. Connect its
+        ``styles_activated(list[str])`` to :meth:`Inputs.on_styles_activated`."""
+        self.gallery_dock.setWidget(widget)
+        self.gallery_dock.show()
+
+    def _set_appearance(self, name: str) -> None:
+        if self.theme is not None:
+            self.theme.set_appearance(name)
+            self.settings.set_value("window/appearance", name)
+
+    # -- state ------------------------------------------------------------------------------
+    def active_canvas(self):  # noqa: ANN201
+        """The canvas of the focused pane (the result pane when none has focus)."""
+        pane = self.focused_pane()
+        return (pane or self.result_pane).canvas
+
+    def focused_pane(self) -> ImagePane | None:
+        widget = QApplication.focusWidget()
+        while widget is not None:
+            if isinstance(widget, ImagePane):
+                return widget
+            widget = widget.parentWidget()
+        return None
+
+    def update_actions(self) -> None:
+        running = self.runner.is_running()
+        ready = self.content is not None and bool(self.style_pane.entries)
+        self.run_action.setEnabled(running or ready)
+        self.run_action.setText("Stop" if running else "Stylize")
+        self.run_button.setText("Stop" if running else "Stylize")
+        self.run_button.setEnabled(running or ready)
+        if self.run_button.property("running") != running:
+            self.run_button.setProperty("running", running)
+            self.run_button.style().unpolish(self.run_button)
+            self.run_button.style().polish(self.run_button)
+        missing = [
+            n
+            for n, ok in (
+                ("a photo", self.content is not None),
+                ("a painting", bool(self.style_pane.entries)),
+            )
+            if not ok
+        ]
+        self.run_button.setToolTip(
+            "Stop the run (Esc)"
+            if running
+            else "Start (Ctrl+Enter)"
+            if ready
+            else "First add " + " and ".join(missing)
+        )
+        self.stop_action.setEnabled(running)
+        has_result = self.result is not None and not running
+        for action in (self.save_action, self.save_as_action, self.copy_action):
+            action.setEnabled(has_result)
+        self.params_panel.set_result_available(has_result)
+
+    def show_status(self, text: str) -> None:
+        self.status_label.setText(text)
+
+    def show_about(self) -> None:
+        from nst_desktop import __version__
+
+        QMessageBox.about(
+            self,
+            "About NST Desktop",
+            f"<b>NST Desktop {__version__}</b><br>Neural style transfer (Gatys et al.) on your "
+            "own computer: drop a photo and a painting, watch the photo become a painting.",
+        )
+
+    # -- window-level drops (outside the panes) -----------------------------------------------
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 (Qt API)
+        if may_hold_image(event.mimeData()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802
+        event.acceptProposedAction()
+        self.result_pane.handle_mime(event.mimeData())
+
+    # -- closing ------------------------------------------------------------------------------
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        if not self.close_pending and not self.saving.confirm_discard():
+            event.ignore()
+            return
+        if self.runner.is_running():
+            # Stop within one iteration, then close once the thread has ended.
+            self.close_pending = True
+            self.runner.stop()
+            self.show_status("Stopping before closing…")
+            event.ignore()
+            return
+        self.settings.save_params(self.model.params, self.model.extras())
+        self.settings.save_window_state(self.saveGeometry(), self.saveState())
+        self.settings.sync()
+        event.accept()
+
+    def window_icon(self) -> QIcon:
+        return self.windowIcon()

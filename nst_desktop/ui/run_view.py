@@ -1,0 +1,215 @@
+"""Starting and stopping runs, and showing what they report.
+
+Inputs are frozen into a :class:`StyleJob` here, on the GUI thread; the
+:class:`RunController` runs it on a worker thread; its signals arrive back
+here, on the GUI thread, where the widgets are updated.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, QSize
+from PySide6.QtGui import QImage
+from PySide6.QtWidgets import QApplication, QMessageBox, QSystemTrayIcon
+
+from nst_desktop.engine import Params, Progress, Result, StyleInput, scaled_shape
+from nst_desktop.errors import NSTError, OutOfMemoryError
+from nst_desktop.ui.estimate import format_duration, pixel_iterations
+from nst_desktop.ui.qt_images import rgb_to_qimage
+from nst_desktop.ui.worker import RunController, StyleJob
+
+if TYPE_CHECKING:
+    from nst_desktop.ui.main_window import MainWindow
+
+NOTIFY_AFTER_SECONDS = 10.0
+
+
+class RunView(QObject):
+    """Runs the engine for the window and shows progress, frames, results and errors. No signals."""
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self.window = window
+        self.controller = RunController(self)
+        self.controller.started.connect(self.on_started)
+        self.controller.progress.connect(self.on_progress)
+        self.controller.preview_ready.connect(self.on_preview_ready)
+        self.controller.finished.connect(self.on_finished)
+        self.controller.cancelled.connect(self.on_cancelled)
+        self.controller.failed.connect(self.on_failed)
+        self.controller.running_changed.connect(self.on_running_changed)
+        self.job: StyleJob | None = None
+        self.output_size = QSize()
+        self.saved_path: str | None = None  # where the current result was last saved
+        self._first_step: tuple[float, float] | None = None  # (elapsed, work) at step 1
+        self._tray: QSystemTrayIcon | None = None
+        self.notifications: list[str] = []  # what was notified, newest last
+
+    def is_running(self) -> bool:
+        return self.controller.is_running()
+
+    # -- starting and stopping ----------------------------------------------------------------
+    def toggle_run(self) -> None:
+        if self.is_running():
+            self.stop()
+        else:
+            self.start()
+
+    def build_job(self) -> StyleJob:
+        """Freeze what the run needs: parameters, and the image arrays as they are now."""
+        w = self.window
+        if w.content is None:
+            raise NSTError("Add a photo first: drop it on the Content pane.")
+        entries = w.style_pane.entries
+        if not entries:
+            raise NSTError("Add a painting first: drop it on the Style pane.")
+        model = w.model
+        if not model.value("seed_locked"):
+            model.set_value("seed", random.randrange(2**31))
+        params: Params = model.params.replace(
+            content=w.content.path,
+            styles=tuple(StyleInput(e.image.path, e.weight) for e in entries),
+        )
+        init_image = None
+        if model.value("continue_from_result") and w.result is not None:
+            params = params.replace(init="image", init_image=self.saved_path or "")
+            init_image = w.result.image
+        elif params.init == "image":
+            params = params.replace(init="content")
+        return StyleJob(params, w.content.rgb, tuple(e.image.rgb for e in entries), init_image)
+
+    def start(self) -> bool:
+        w = self.window
+        if self.is_running():
+            return False
+        try:
+            job = self.build_job()
+            self.controller.start(job)
+        except NSTError as exc:
+            QMessageBox.warning(w, "Cannot start", str(exc))
+            w.show_status(str(exc))
+            return False
+        self.job = job
+        h, wd = job.content.shape[:2]
+        oh, ow = scaled_shape(h, wd, job.params.size)
+        self.output_size = QSize(ow, oh)
+        self._first_step = None
+        self._started_at = time.monotonic()
+        w.show_status("Loading the network…")
+        return True
+
+    def stop(self) -> None:
+        if self.is_running():
+            self.controller.stop()
+            self.window.show_status("Stopping after this step…")
+
+    # -- what the worker reports ------------------------------------------------------------------
+    def on_running_changed(self, running: bool) -> None:
+        w = self.window
+        w.progress_bar.setVisible(running)
+        w.eta_label.setText("")
+        if running:
+            w.progress_bar.setValue(0)
+        w.update_actions()
+        if not running and w.close_pending:
+            w.close()
+
+    def on_started(self) -> None:
+        self.window.show_status("Preparing the style…")
+
+    def on_progress(self, event: Progress) -> None:
+        w = self.window
+        w.progress_bar.setValue(round(event.fraction * 1000))
+        if self._first_step is None and self.job is not None:
+            h, wd = event.size
+            self._first_step = (event.elapsed, float(h * wd))
+        parts = []
+        if event.scale_count > 1:
+            parts.append(f"scale {event.scale_index + 1}/{event.scale_count} ({event.size[1]} px)")
+        parts.append(f"step {event.step}/{event.total_steps}")
+        w.show_status("Painting… " + " · ".join(parts))
+        w.eta_label.setText(
+            f"{format_duration(event.eta)} left" if event.eta is not None else "estimating…"
+        )
+
+    def on_preview_ready(self, frame: QImage) -> None:
+        self.window.result_pane.canvas.set_image(frame, self.output_size)
+
+    def on_finished(self, result: Result) -> None:
+        self.show_result(result)
+        self._record_rate(result)
+        took = format_duration(result.elapsed)
+        self.window.show_status(f"Done in {took} on {result.device.upper()}. Save with Ctrl+S.")
+        if result.elapsed > NOTIFY_AFTER_SECONDS and not self.window.isActiveWindow():
+            self.notify("Your painting is ready", f"Finished in {took}.")
+
+    def on_cancelled(self, result: Result) -> None:
+        if result.steps > 0:
+            self.show_result(result)
+            self.window.show_status(
+                f"Stopped after {result.steps} steps; the image so far is kept. "
+                "Tick 'Continue from current result' to carry on from it."
+            )
+        else:
+            self.window.show_status("Stopped before the first step.")
+
+    def on_failed(self, message: str, error: object) -> None:
+        w = self.window
+        w.show_status("The run failed.")
+        if isinstance(error, OutOfMemoryError) and error.suggested_size:
+            size = error.suggested_size
+            answer = QMessageBox.question(
+                w,
+                "Out of memory",
+                f"{message}\n\nSet the output size to {size} px?",
+                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                QMessageBox.StandardButton.Yes,
+            )
+            if answer == QMessageBox.StandardButton.Yes:
+                w.model.edit("size", int(size))
+                w.show_status(f"Output size set to {size} px. Press Stylize to try again.")
+            return
+        QMessageBox.warning(w, "Style transfer failed", message)
+
+    # -- the result --------------------------------------------------------------------------------
+    def show_result(self, result: Result, saved_path: str | None = None) -> None:
+        w = self.window
+        w.result = result
+        self.saved_path = saved_path
+        qimage = rgb_to_qimage(result.image)
+        w.result_pane.canvas.set_image(qimage)
+        h, wd = result.image.shape[:2]
+        names = [
+            Path(p).stem
+            for p in (result.params.content, *(s.path for s in result.params.styles))
+            if p
+        ]
+        title = " × ".join(names) if names else "Result"
+        w.result_pane.set_info(f"{title} · {wd} × {h}")
+        w.update_actions()
+
+    def _record_rate(self, result: Result) -> None:
+        if self.job is None or self._first_step is None or result.steps < 5:
+            return
+        first_elapsed, first_work = self._first_step
+        h, wd = self.job.content.shape[:2]
+        work = pixel_iterations(result.params, (h, wd)) - first_work
+        device_type = result.device.split(":")[0]
+        self.window.settings.record_rate(device_type, result.elapsed - first_elapsed, work)
+        self.window.params_panel.update_estimate()
+
+    def notify(self, title: str, text: str) -> None:
+        """A desktop notification; the taskbar entry flashes where there is no tray."""
+        self.notifications.append(text)
+        if QSystemTrayIcon.isSystemTrayAvailable() and QSystemTrayIcon.supportsMessages():
+            if self._tray is None:
+                self._tray = QSystemTrayIcon(self.window.windowIcon(), self)
+                self._tray.messageClicked.connect(self.window.activateWindow)
+            self._tray.show()
+            self._tray.showMessage(title, text, QSystemTrayIcon.MessageIcon.Information, 8000)
+        else:
+            QApplication.alert(self.window, 0)

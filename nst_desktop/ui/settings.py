@@ -1,0 +1,132 @@
+"""What the window remembers between runs, in an INI file under ``config_dir()``.
+
+Tests point ``NST_DESKTOP_HOME`` at a temporary folder, so they never read or
+write a person's real settings.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from PySide6.QtCore import QByteArray, QSettings
+
+from nst_desktop.core.paths import config_dir
+from nst_desktop.engine import Params
+from nst_desktop.errors import NSTError
+
+SETTINGS_FILE = "nst-desktop.ini"
+MAX_RECENT = 10
+
+# Seconds per (pixel x iteration) of the optimisation, by device type, until a
+# run on this machine measures its own (see :meth:`AppSettings.record_rate`).
+DEFAULT_RATES = {"cpu": 3e-5, "cuda": 1.5e-7, "mps": 1.2e-6}
+STARTUP_SECONDS = {"cpu": 3.0, "cuda": 4.0, "mps": 4.0}
+
+
+class AppSettings:
+    """Typed access to the settings file."""
+
+    def __init__(self) -> None:
+        folder = config_dir()
+        folder.mkdir(parents=True, exist_ok=True)
+        self.path = folder / SETTINGS_FILE
+        self.qsettings = QSettings(str(self.path), QSettings.Format.IniFormat)
+
+    def sync(self) -> None:
+        self.qsettings.sync()
+
+    # -- parameters -------------------------------------------------------------
+    def load_params(self) -> tuple[Params, dict[str, Any]]:
+        """The last parameters and window choices; defaults when missing or unreadable."""
+        params = Params()
+        text = str(self.qsettings.value("params/json", "", str) or "")
+        if text:
+            try:
+                params = Params.from_json(text)
+            except NSTError:
+                params = Params()
+        extras: dict[str, Any] = {}
+        raw = str(self.qsettings.value("params/extras", "", str) or "")
+        if raw:
+            try:
+                loaded = json.loads(raw)
+                if isinstance(loaded, dict):
+                    extras = {k: v for k, v in loaded.items() if isinstance(v, bool)}
+            except json.JSONDecodeError:
+                extras = {}
+        extras.pop("continue_from_result", None)  # only meaningful within one session
+        return params, extras
+
+    def save_params(self, params: Params, extras: dict[str, Any]) -> None:
+        keep = params.replace(content="", styles=(), init_image="")
+        if keep.init == "image":
+            keep = keep.replace(init="content")
+        self.qsettings.setValue("params/json", keep.to_json())
+        self.qsettings.setValue("params/extras", json.dumps(extras, sort_keys=True))
+
+    # -- recent files -------------------------------------------------------------
+    def recent(self, kind: str) -> list[str]:
+        raw = str(self.qsettings.value(f"recent/{kind}", "", str) or "")
+        try:
+            items = json.loads(raw) if raw else []
+        except json.JSONDecodeError:
+            return []
+        return [str(p) for p in items if isinstance(p, str)][:MAX_RECENT]
+
+    def add_recent(self, kind: str, path: str) -> None:
+        if not path:
+            return
+        items = [path, *(p for p in self.recent(kind) if p != path)][:MAX_RECENT]
+        self.qsettings.setValue(f"recent/{kind}", json.dumps(items))
+
+    def clear_recent(self, kind: str) -> None:
+        self.qsettings.remove(f"recent/{kind}")
+
+    # -- folders --------------------------------------------------------------------
+    def last_dir(self, kind: str) -> str:
+        return str(self.qsettings.value(f"dirs/{kind}", "", str) or "")
+
+    def set_last_dir(self, kind: str, folder: str) -> None:
+        self.qsettings.setValue(f"dirs/{kind}", folder)
+
+    def save_suffix(self) -> str:
+        return str(self.qsettings.value("save/suffix", ".png", str) or ".png")
+
+    def set_save_suffix(self, suffix: str) -> None:
+        self.qsettings.setValue("save/suffix", suffix)
+
+    # -- speed of this machine ---------------------------------------------------------
+    def rate(self, device_type: str) -> float:
+        value = self.qsettings.value(f"rates/{device_type}", 0.0, float)
+        if isinstance(value, (int, float)) and value > 0:
+            return float(value)
+        return DEFAULT_RATES.get(device_type, DEFAULT_RATES["cpu"])
+
+    def record_rate(self, device_type: str, seconds: float, pixel_iterations: float) -> None:
+        """Remember how fast a run went here (smoothed), to estimate the next one."""
+        if seconds <= 0 or pixel_iterations <= 0:
+            return
+        measured = seconds / pixel_iterations
+        if self.qsettings.contains(f"rates/{device_type}"):
+            measured = 0.5 * measured + 0.5 * self.rate(device_type)
+        self.qsettings.setValue(f"rates/{device_type}", measured)
+
+    # -- window ------------------------------------------------------------------------
+    def window_state(self) -> tuple[QByteArray | None, QByteArray | None]:
+        geometry = self.qsettings.value("window/geometry")
+        state = self.qsettings.value("window/state")
+        return (
+            geometry if isinstance(geometry, QByteArray) else None,
+            state if isinstance(state, QByteArray) else None,
+        )
+
+    def save_window_state(self, geometry: QByteArray, state: QByteArray) -> None:
+        self.qsettings.setValue("window/geometry", geometry)
+        self.qsettings.setValue("window/state", state)
+
+    def value(self, key: str, default: Any = None) -> Any:
+        return self.qsettings.value(key, default)
+
+    def set_value(self, key: str, value: Any) -> None:
+        self.qsettings.setValue(key, value)

@@ -1,0 +1,93 @@
+"""Small reusable widgets: a log-scale slider and a fold-away section."""
+
+from __future__ import annotations
+
+import math
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QSizePolicy, QSlider, QToolButton, QVBoxLayout, QWidget
+
+LOG_SLIDER_STEPS = 400
+
+
+class LogSlider(QSlider):
+    """A horizontal slider whose position maps to ``lo..hi`` on a log scale.
+
+    Signals:
+        float_changed(float): the value, whenever the position changes.
+    """
+
+    float_changed = Signal(float)
+
+    def __init__(self, lo: float, hi: float, parent: QWidget | None = None) -> None:
+        super().__init__(Qt.Orientation.Horizontal, parent)
+        self._lo, self._hi = math.log(lo), math.log(hi)
+        self.setRange(0, LOG_SLIDER_STEPS)
+        self.setPageStep(LOG_SLIDER_STEPS // 20)
+        self.valueChanged.connect(self.on_value_changed)
+
+    def to_position(self, value: float) -> int:
+        value = min(max(value, math.exp(self._lo)), math.exp(self._hi))
+        return round((math.log(value) - self._lo) / (self._hi - self._lo) * LOG_SLIDER_STEPS)
+
+    def to_value(self, position: int) -> float:
+        return math.exp(self._lo + (self._hi - self._lo) * position / LOG_SLIDER_STEPS)
+
+    def float_value(self) -> float:
+        return self.to_value(self.value())
+
+    def set_float_value(self, value: float) -> None:
+        self.setValue(self.to_position(value))
+
+    def on_value_changed(self, position: int) -> None:
+        self.float_changed.emit(self.to_value(position))
+
+
+def round_nicely(value: float) -> float:
+    """2-3 significant figures, so a slider gives 20 or 0.35 rather than 19.9526."""
+    if value <= 0:
+        return 0.0
+    digits = 2 if value >= 1 else 3
+    return round(value, max(0, digits - int(math.floor(math.log10(value))) - 1))
+
+
+class CollapsibleSection(QWidget):
+    """A header button that folds its content away (closed by default).
+
+    Signals:
+        toggled(bool): the section opened (True) or closed.
+    """
+
+    toggled = Signal(bool)
+
+    def __init__(self, title: str, content: QWidget, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.button = QToolButton()
+        self.button.setText(title)
+        self.button.setCheckable(True)
+        self.button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.button.setArrowType(Qt.ArrowType.RightArrow)
+        self.button.setAutoRaise(True)
+        self.button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        font = self.button.font()
+        font.setBold(True)
+        self.button.setFont(font)
+        self.content = content
+        content.setVisible(False)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        layout.addWidget(self.button)
+        layout.addWidget(content)
+        self.button.toggled.connect(self.on_button_toggled)
+
+    def is_open(self) -> bool:
+        return self.button.isChecked()
+
+    def set_open(self, open_: bool) -> None:
+        self.button.setChecked(open_)
+
+    def on_button_toggled(self, checked: bool) -> None:
+        self.button.setArrowType(Qt.ArrowType.DownArrow if checked else Qt.ArrowType.RightArrow)
+        self.content.setVisible(checked)
+        self.toggled.emit(checked)

@@ -1,0 +1,108 @@
+"""Entry points: nst-desktop / python -m nst_desktop, --version, command-line images."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from nst_desktop import __version__
+from nst_desktop.__main__ import main
+from nst_desktop.ui.app import app_icon, open_window, parse_args
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_version_returns_cleanly(capsys):
+    assert main(["--version"]) == 0
+    assert capsys.readouterr().out.strip() == f"nst-desktop {__version__}"
+
+
+def test_python_m_answers_version_without_a_display():
+    out = subprocess.run(
+        [sys.executable, "-m", "nst_desktop", "--version"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)},
+    )
+    assert out.returncode == 0 and __version__ in out.stdout
+    assert "PySide6" not in out.stderr
+
+
+def test_command_line_opens_the_images(qtbot, content_file, style_file, style_file_2):
+    args = parse_args(
+        [
+            "--content",
+            str(content_file),
+            "--style",
+            str(style_file),
+            "--style",
+            str(style_file_2),
+            "--size",
+            "96",
+        ]
+    )
+    window = open_window(args)
+    qtbot.addWidget(window)
+    assert window.content.path == str(content_file)
+    assert len(window.style_pane.entries) == 2
+    assert window.model.value("size") == 96
+    assert window.run_action.isEnabled()
+
+
+def test_a_missing_command_line_image_is_a_message_not_a_crash(qtbot, dialogs, tmp_path):
+    window = open_window(parse_args(["--content", str(tmp_path / "gone.jpg")]))
+    qtbot.addWidget(window)
+    assert window.content is None and "gone.jpg" in dialogs.texts()
+
+
+def test_icon_lookup_never_fails():
+    assert app_icon() is not None
+
+
+def test_main_opens_the_window_and_returns_the_exit_code(qtbot, monkeypatch, content_file):
+    from PySide6.QtWidgets import QApplication
+
+    from nst_desktop.ui import app as app_module
+    from nst_desktop.ui.main_window import MainWindow
+
+    seen = []
+
+    def fake_exec():
+        windows = [w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow)]
+        shown = [w for w in windows if w.isVisible()]
+        seen.extend(shown)
+        for w in shown:
+            w.close()
+        return 0
+
+    monkeypatch.setattr(QApplication, "exec", staticmethod(fake_exec))
+    assert app_module.main(["--content", str(content_file)]) == 0
+    (window,) = seen
+    assert window.content is not None and not window.isVisible()
+    assert QApplication.applicationName() == "nst-desktop"
+    assert QApplication.desktopFileName() == app_module.APP_ID
+    theme_appearance = window.theme.appearance
+    window.theme.set_appearance("system")
+    assert theme_appearance == "system"
+    window.deleteLater()
+
+
+def test_dark_appearance_gives_a_dark_palette_and_light_restores(qtbot):
+    from PySide6.QtWidgets import QApplication
+
+    from nst_desktop.ui.theme import ThemeController, palette_is_dark
+
+    app = QApplication.instance()
+    original = app.palette()
+    theme = ThemeController(app)
+    try:
+        theme.set_appearance("dark")
+        assert palette_is_dark(app.palette())
+        theme.set_appearance("light")
+        assert not palette_is_dark(app.palette())
+    finally:
+        theme.set_appearance("system")
+        app.setPalette(original)

@@ -1,0 +1,254 @@
+"""Getting images in: real QMimeData dropped on the panes, pasted, and web addresses."""
+
+from __future__ import annotations
+
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QByteArray, QMimeData, QPoint, QPointF, Qt, QUrl
+from PySide6.QtGui import QDragEnterEvent, QDropEvent, QGuiApplication, QImage
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from nst_desktop.ui.qt_images import qimage_to_png_bytes, rgb_to_qimage
+
+
+def url_mime(*paths) -> QMimeData:
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
+    return mime
+
+
+def drop(
+    widget, mime: QMimeData, pos: QPoint | None = None, modifiers=Qt.KeyboardModifier.NoModifier
+) -> QDropEvent:
+    """Send a drag-enter then a drop, as Qt does for a real drag (Qt delivers a drop
+    only to the widget that accepted the drag)."""
+    if pos is None:
+        pos = QPoint(widget.width() // 2, widget.height() // 2)
+    buttons, action = Qt.MouseButton.LeftButton, Qt.DropAction.CopyAction
+    enter = QDragEnterEvent(QPointF(pos), action, mime, buttons, modifiers)
+    QApplication.sendEvent(widget, enter)
+    assert enter.isAccepted(), "the pane refused the drag"
+    event = QDropEvent(QPointF(pos), action, mime, buttons, modifiers)
+    QApplication.sendEvent(widget, event)
+    return event
+
+
+def test_file_url_drop_sets_the_content(window, content_file, content_image):
+    drop(window.content_pane, url_mime(content_file))
+    assert window.content is not None and window.content.path == str(content_file)
+    assert np.abs(window.content.rgb - content_image).max() < 1 / 255 + 1e-6
+    assert window.content_pane.canvas.has_image()
+    assert "photo.png · 64 × 48" in window.content_pane.info_label.text()
+    assert window.params_panel.content_shape == (48, 64)
+
+
+def test_several_files_dropped_on_the_style_pane_become_a_blend(window, style_file, style_file_2):
+    drop(window.style_pane, url_mime(style_file, style_file_2))
+    assert [e.name for e in window.style_pane.entries] == ["painting.png", "painting2.png"]
+    assert all(row.slider.isVisibleTo(window.style_pane) for row in window.style_pane.rows)
+
+
+def test_image_bytes_from_a_browser_are_used_without_fetching(window, dialogs, style_image):
+    png = qimage_to_png_bytes(rgb_to_qimage(style_image))
+    mime = QMimeData()
+    mime.setData("image/png", QByteArray(png))
+    mime.setUrls([QUrl("https://example.org/art/painting.png")])
+    drop(window.style_pane, mime)
+    assert len(window.style_pane.entries) == 1
+    assert window.style_pane.entries[0].image.size == (64, 64)
+    assert not dialogs.named("question")  # the bytes were there: nothing to ask, nothing fetched
+
+
+def test_qimage_in_mime_data_is_accepted(window, content_image):
+    mime = QMimeData()
+    mime.setImageData(rgb_to_qimage(content_image))
+    drop(window.content_pane, mime)
+    assert window.content is not None and window.content.size == (64, 48)
+
+
+def test_a_non_image_file_is_refused_visibly_and_changes_nothing(window, tmp_path, content_file):
+    drop(window.content_pane, url_mime(content_file))
+    before = window.content
+    notes = tmp_path / "notes.txt"
+    notes.write_text("not a picture")
+    drop(window.content_pane, url_mime(notes))
+    assert window.content is before
+    message = window.content_pane.refusal_text()
+    assert "notes.txt" in message
+    assert window.content_pane.message_label.isVisibleTo(window.content_pane)
+    assert "notes.txt" in window.status_label.text()
+
+
+def test_plain_text_is_refused(window, qtbot):
+    mime = QMimeData()
+    mime.setText("hello")
+    with qtbot.waitSignal(window.style_pane.drop_refused) as blocker:
+        window.style_pane.handle_mime(mime)
+    assert "text" in blocker.args[0] and not window.style_pane.entries
+
+
+def test_a_corrupt_image_is_refused(window, tmp_path):
+    broken = tmp_path / "broken.png"
+    broken.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 40)
+    drop(window.content_pane, url_mime(broken))
+    assert window.content is None and "broken.png" in window.content_pane.refusal_text()
+
+
+def test_a_drag_without_urls_or_images_is_not_accepted(window):
+    mime = QMimeData()
+    mime.setData("application/x-something", QByteArray(b"x"))
+    enter = QDragEnterEvent(
+        QPointF(5, 5),
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    QApplication.sendEvent(window.content_pane, enter)
+    assert not enter.isAccepted()
+
+
+def test_paste_goes_into_the_focused_pane(window, qtbot, style_image, content_image):
+    window.show()
+    qtbot.waitExposed(window)
+    QGuiApplication.clipboard().setImage(rgb_to_qimage(style_image))
+    window.style_pane.canvas.setFocus()
+    qtbot.waitUntil(lambda: window.style_pane.canvas.hasFocus())
+    window.paste_action.trigger()
+    assert len(window.style_pane.entries) == 1 and window.content is None
+
+    QGuiApplication.clipboard().setImage(rgb_to_qimage(content_image))
+    window.content_pane.canvas.setFocus()
+    qtbot.waitUntil(lambda: window.content_pane.canvas.hasFocus())
+    window.paste_action.trigger()
+    assert window.content is not None and window.content.size == (64, 48)
+
+
+def test_paste_of_copied_files(window, content_file):
+    QGuiApplication.clipboard().setMimeData(url_mime(content_file))
+    window.paste_action.trigger()  # no pane focused: the photo
+    assert window.content is not None and window.content.path == str(content_file)
+
+
+class _Server:
+    """A local web server for one test (no network needed)."""
+
+    def __init__(self, body: bytes) -> None:
+        body_ = body
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self):  # noqa: N802
+                self.send_response(200)
+                self.send_header("Content-Type", "image/png")
+                self.send_header("Content-Length", str(len(body_)))
+                self.end_headers()
+                self.wfile.write(body_)
+
+            def log_message(self, *args):
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=False)
+        self.url = f"http://127.0.0.1:{self.httpd.server_port}/art/painting.png"
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+        self.thread.join()
+
+
+def remote_mime(url: str) -> QMimeData:
+    mime = QMimeData()
+    mime.setUrls([QUrl(url)])
+    return mime
+
+
+def test_a_web_address_is_not_fetched_unless_the_person_agrees(window, dialogs, qtbot, style_image):
+    png = qimage_to_png_bytes(rgb_to_qimage(style_image))
+    with _Server(png) as server:
+        dialogs.question_answer = QMessageBox.StandardButton.No
+        drop(window.style_pane, remote_mime(server.url))
+        assert len(dialogs.named("question")) == 1
+        assert "127.0.0.1" in dialogs.texts()
+        assert not window.inputs.fetcher.is_busy() and not window.style_pane.entries
+
+        dialogs.question_answer = QMessageBox.StandardButton.Yes
+        with qtbot.waitSignal(window.style_pane.image_dropped, timeout=10_000):
+            drop(window.style_pane, remote_mime(server.url))
+    assert len(window.style_pane.entries) == 1
+    assert window.style_pane.entries[0].image.size == (64, 64)
+
+
+def test_a_download_over_the_size_cap_is_abandoned(window, dialogs, qtbot, style_image):
+    png = qimage_to_png_bytes(rgb_to_qimage(style_image))
+    dialogs.question_answer = QMessageBox.StandardButton.Yes
+    window.inputs.fetcher.max_bytes = len(png) - 1
+    with (
+        _Server(png) as server,
+        qtbot.waitSignal(window.inputs.fetcher.failed, timeout=10_000) as b,
+    ):
+        drop(window.style_pane, remote_mime(server.url))
+    assert "larger than" in b.args[0]
+    assert not window.style_pane.entries
+    assert "larger than" in window.style_pane.refusal_text()
+
+
+@pytest.mark.parametrize("url", ["ftp://example.org/x.png", "mailto:someone@example.org"])
+def test_other_url_schemes_are_refused(window, dialogs, url):
+    window.content_pane.handle_mime(remote_mime(url))
+    assert window.content is None and not dialogs.named("question")
+    assert window.content_pane.refusal_text()
+
+
+def test_qimage_round_trip_keeps_pixels(style_image):
+    from nst_desktop.ui.qt_images import qimage_to_rgb
+
+    image = rgb_to_qimage(style_image)
+    assert isinstance(image, QImage) and image.size().width() == 64
+    back = qimage_to_rgb(image)
+    assert np.abs(back.astype(np.float32) / 255 - style_image).max() <= 0.5 / 255 + 1e-6
+
+
+def test_a_drop_on_the_style_view_replaces_and_on_the_strip_adds(
+    window, qtbot, style_file, style_file_2
+):
+    pane = window.style_pane
+    window.show()
+    qtbot.waitExposed(window)
+    drop(pane, url_mime(style_file))
+    drop(pane, url_mime(style_file_2))  # on the large view: replaces
+    assert [e.name for e in pane.entries] == ["painting2.png"]
+
+    zone = pane.add_zone
+    pane.layout().activate()  # lay out the strip that the first drop made visible
+    centre = zone.mapTo(pane, zone.rect().center())
+    assert pane.childAt(centre) is zone
+    drop(pane, url_mime(style_file), centre)
+    assert [e.name for e in pane.entries] == ["painting2.png", "painting.png"]
+
+    drop(
+        pane,
+        url_mime(style_file_2),
+        QPoint(pane.width() // 2, pane.height() // 3),
+        Qt.KeyboardModifier.ControlModifier,
+    )
+    assert len(pane.entries) == 3
+    qtbot.waitUntil(lambda: pane.rows[0].slider.isVisible())  # rows are shown by a queued call
+
+
+def test_a_refused_drop_does_not_leave_the_style_pane_in_replace_mode(
+    window, tmp_path, style_file, style_file_2
+):
+    window.inputs.open_path(str(style_file), "style")
+    notes = tmp_path / "notes.txt"
+    notes.write_text("x")
+    window.style_pane.handle_mime(url_mime(notes))
+    window.inputs.open_path(str(style_file_2), "style")  # File > Add Style to Blend
+    assert len(window.style_pane.entries) == 2

@@ -1,0 +1,133 @@
+"""The window end to end: runs through the worker, stop, close, errors, notifications."""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtWidgets import QMessageBox
+
+from nst_desktop.engine import Result
+from nst_desktop.errors import ImageLoadError, OutOfMemoryError
+from nst_desktop.ui import worker as worker_module
+
+
+def test_a_run_shows_preview_frames_and_then_the_result(loaded_window, qtbot):
+    w = loaded_window
+    frames = []
+    statuses = []
+    w.runner.controller.preview_ready.connect(frames.append)
+    w.runner.controller.progress.connect(lambda _e: statuses.append(w.status_label.text()))
+    assert w.run_button.isEnabled() and w.run_button.text() == "Stylize"
+    with qtbot.waitSignal(w.runner.controller.finished, timeout=90_000):
+        w.run_action.trigger()
+        assert w.runner.is_running() and w.run_button.text() == "Stop"
+        assert w.progress_bar.isVisibleTo(w)
+    qtbot.waitUntil(lambda: not w.runner.is_running(), timeout=10_000)
+
+    steps = w.model.params.total_iterations()
+    assert len(frames) == steps
+    assert any("scale 1/2" in s for s in statuses) and any("scale 2/2" in s for s in statuses)
+    assert w.result is not None and w.result.steps == steps
+    shown = w.result_pane.canvas.image()
+    assert (shown.width(), shown.height()) == (48, 36)  # the result, not a coarse frame
+    assert "photo × painting · 48 × 36" in w.result_pane.info_label.text()
+    assert w.status_label.text().startswith("Done")
+    assert not w.progress_bar.isVisibleTo(w) and w.run_button.text() == "Stylize"
+    assert w.save_action.isEnabled() and w.params_panel.continue_check.isEnabled()
+
+
+def test_stop_keeps_the_image_and_a_new_run_can_continue_from_it(loaded_window, qtbot):
+    w = loaded_window
+    w.model.set_value("iterations", 300)
+
+    def stop_at_second_step(event):
+        if event.step == 2:
+            w.stop_action.trigger()
+
+    w.runner.controller.progress.connect(stop_at_second_step)
+    with qtbot.waitSignal(w.runner.controller.cancelled, timeout=90_000):
+        w.run_action.trigger()
+    qtbot.waitUntil(lambda: not w.runner.is_running(), timeout=10_000)
+    assert w.result is not None and 2 <= w.result.steps <= 3
+    assert "the image so far is kept" in w.status_label.text()
+
+    w.params_panel.continue_check.setChecked(True)  # as a click would
+    job = w.runner.build_job()
+    assert job.params.init == "image"
+    assert job.init_image is w.result.image
+
+
+def test_closing_mid_run_stops_the_worker_and_closes(loaded_window, qtbot):
+    w = loaded_window
+    w.model.set_value("iterations", 500)
+    w.show()
+    with qtbot.waitSignal(w.runner.controller.progress, timeout=90_000):
+        w.run_action.trigger()
+    w.close()
+    assert w.close_pending  # it waits for the step in flight rather than killing the thread
+    qtbot.waitUntil(lambda: not w.isVisible(), timeout=30_000)
+    assert not w.runner.is_running()
+    assert not worker_module.running_threads()
+
+
+def test_an_engine_error_is_shown_and_the_window_stays_usable(
+    loaded_window, qtbot, monkeypatch, dialogs
+):
+    def failing_events(self):
+        raise ImageLoadError("The style image is truncated.")
+        yield  # pragma: no cover
+
+    monkeypatch.setattr(worker_module.StyleTransfer, "events", failing_events)
+    with qtbot.waitSignal(
+        loaded_window.runner.controller.running_changed,
+        timeout=60_000,
+        check_params_cb=lambda running: not running,
+    ):
+        loaded_window.run_action.trigger()
+    (call,) = dialogs.named("warning")
+    assert "The style image is truncated." in call
+    assert loaded_window.run_action.isEnabled() and loaded_window.run_button.text() == "Stylize"
+
+
+def test_out_of_memory_offers_the_suggested_size(loaded_window, qtbot, monkeypatch, dialogs):
+    def oom_events(self):
+        raise OutOfMemoryError("The CUDA ran out of memory at 4096 px.", suggested_size=1536)
+        yield  # pragma: no cover
+
+    monkeypatch.setattr(worker_module.StyleTransfer, "events", oom_events)
+    dialogs.question_answer = QMessageBox.StandardButton.Yes
+    before = loaded_window.model.value("size")
+    with qtbot.waitSignal(loaded_window.runner.controller.failed, timeout=60_000):
+        loaded_window.run_action.trigger()
+    assert "1536 px" in dialogs.texts()
+    assert loaded_window.model.value("size") == 1536
+    loaded_window.undo_action.trigger()
+    assert loaded_window.model.value("size") == before
+
+
+def test_starting_without_a_painting_says_what_is_missing(window, content_file, dialogs):
+    window.inputs.open_path(str(content_file), "content")
+    assert not window.run_button.isEnabled()
+    assert "painting" in window.run_button.toolTip()
+    assert not window.runner.start()
+    assert "painting" in dialogs.texts()
+
+
+def test_unlocked_seed_changes_every_run_and_a_locked_one_does_not(loaded_window):
+    model = loaded_window.model
+    model.set_value("seed_locked", False)
+    seeds = {loaded_window.runner.build_job().params.seed for _ in range(4)}
+    assert len(seeds) > 1
+    model.set_value("seed_locked", True)
+    model.set_value("seed", 1234)
+    assert {loaded_window.runner.build_job().params.seed for _ in range(3)} == {1234}
+
+
+def test_a_long_run_finishing_in_the_background_notifies(loaded_window, qtbot):
+    w = loaded_window
+    assert not w.isActiveWindow()
+    params = w.model.params
+    image = np.zeros((36, 48, 3), np.float32)
+    w.runner.on_finished(Result(image, params, elapsed=42.0, device="cpu", steps=10))
+    assert w.runner.notifications == ["Finished in 42 s."]
+    w.runner.on_finished(Result(image, params, elapsed=3.0, device="cpu", steps=10))
+    assert len(w.runner.notifications) == 1  # a short run needs no notification

@@ -1,0 +1,144 @@
+"""Parameters: undoable edits (one step per slider drag), estimates, persistence."""
+
+from __future__ import annotations
+
+import pytest
+
+from nst_desktop.engine import DeviceInfo, Params
+from nst_desktop.ui.params_panel import device_choices
+
+
+def test_a_spin_box_edit_is_one_undo_step(window):
+    panel, model = window.params_panel, window.model
+    before = model.value("iterations")
+    panel.iterations_spin.setValue(before + 40)
+    assert model.value("iterations") == before + 40
+    assert window.undo_action.isEnabled()
+    window.undo_action.trigger()
+    assert model.value("iterations") == before
+    assert panel.iterations_spin.value() == before  # the widget follows undo
+    window.redo_action.trigger()
+    assert panel.iterations_spin.value() == before + 40
+
+
+def test_one_slider_drag_is_one_undo_step(window):
+    slider, model = window.params_panel.strength_slider, window.model
+    start = model.params.strength
+    slider.setSliderDown(True)  # emits sliderPressed, as a mouse press does
+    for position in range(slider.value() + 10, slider.value() + 60, 10):
+        slider.setValue(position)
+    slider.setSliderDown(False)  # sliderReleased
+    dragged = model.params.strength
+    assert dragged > start * 1.5
+    assert window.undo_stack.count() == 1
+    assert window.params_panel.strength_label.text() == f"{dragged:.3g}"
+    window.undo_action.trigger()
+    assert model.params.strength == pytest.approx(start)
+    # A second drag is a second step.
+    slider.setSliderDown(True)
+    slider.setValue(slider.value() - 30)
+    slider.setSliderDown(False)
+    slider.setValue(slider.value() - 5)  # a key press: its own step
+    assert window.undo_stack.count() == 2
+
+
+def test_strength_slider_is_logarithmic_and_sets_the_weight_ratio(window):
+    slider = window.params_panel.strength_slider
+    slider.setValue(slider.maximum())
+    assert window.model.params.strength == pytest.approx(2000, rel=0.01)
+    slider.setValue(slider.minimum())
+    assert window.model.params.strength == pytest.approx(0.5, rel=0.01)
+    middle = slider.to_value((slider.minimum() + slider.maximum()) // 2)
+    assert middle == pytest.approx((0.5 * 2000) ** 0.5, rel=0.02)  # geometric middle
+
+
+def test_combo_and_checkbox_edits_are_undoable(window):
+    panel, model = window.params_panel, window.model
+    index = panel.color_combo.findData("luminance")
+    panel.color_combo.activated.emit(index)  # what a person picking an item causes
+    assert model.value("preserve_color") == "luminance"
+    panel.coarse_check.setChecked(not model.value("coarse_to_fine"))
+    window.undo_action.trigger()
+    window.undo_action.trigger()
+    assert model.value("preserve_color") == "off"
+    assert panel.color_combo.currentData() == "off"
+
+
+def test_bad_layer_names_are_refused_with_a_message(window):
+    edit = window.params_panel.style_layers_edit
+    edit.setText("relu1_1, relu9_9")
+    edit.editingFinished.emit()
+    assert window.model.value("style_layers") == Params().style_layers
+    assert "relu9_9" in window.params_panel.layers_error.text()
+    edit.setText("relu1_1, relu2_1")
+    edit.editingFinished.emit()
+    assert window.model.value("style_layers") == ("relu1_1", "relu2_1")
+
+
+def test_style_weight_drag_is_one_undo_step(window, style_file, style_file_2):
+    window.inputs.open_path(str(style_file), "style")
+    window.inputs.open_path(str(style_file_2), "style")
+    row = window.style_pane.rows[0]
+    row.slider.setSliderDown(True)
+    row.slider.setValue(60)
+    row.slider.setValue(30)
+    row.slider.setSliderDown(False)
+    assert window.style_pane.weights() == [0.3, 1.0]
+    assert window.style_pane.rows[0].share_label.text() == "23%"
+    window.undo_action.trigger()
+    assert window.style_pane.weights() == [1.0, 1.0]
+
+
+def test_estimate_follows_size_and_device(loaded_window):
+    panel = loaded_window.params_panel
+    small = panel.current_estimate
+    assert small is not None and "48 × 36 px" in panel.estimate_label.text()
+    panel.size_spin.setValue(1024)
+    big = panel.current_estimate
+    assert big.memory_bytes > small.memory_bytes and big.seconds > small.seconds
+    assert "1024 × 768 px" in panel.estimate_label.text() and "CPU" in panel.estimate_label.text()
+
+
+def test_device_list_names_what_exists():
+    devices = [DeviceInfo("cuda:0", "NVIDIA RTX 4090", 24 * 2**30), DeviceInfo("cpu", "CPU")]
+    assert device_choices(devices) == [
+        ("Automatic (NVIDIA RTX 4090)", "auto"),
+        ("NVIDIA RTX 4090", "cuda"),
+        ("CPU", "cpu"),
+    ]
+
+
+def test_settings_persist_between_windows(window, qtbot, content_file):
+    from nst_desktop.ui.main_window import MainWindow
+
+    window.params_panel.size_spin.setValue(320)
+    window.params_panel.seed_lock.setChecked(False)
+    window.inputs.open_path(str(content_file), "content")
+    window.close()
+    again = MainWindow(devices=window.devices)
+    qtbot.addWidget(again)
+    assert again.model.value("size") == 320
+    assert again.model.value("seed_locked") is False
+    assert again.settings.recent("content") == [str(content_file)]
+    assert str(again.settings.path).startswith(str(window.settings.path.parents[1]))
+
+
+def test_unknown_saved_device_falls_back_to_auto(qtbot):
+    from nst_desktop.ui.main_window import MainWindow
+    from nst_desktop.ui.settings import AppSettings
+
+    settings = AppSettings()
+    settings.save_params(Params(device="cuda"), {})
+    win = MainWindow(settings=settings, devices=[DeviceInfo("cpu", "CPU")])
+    qtbot.addWidget(win)
+    assert win.model.value("device") == "auto"
+
+
+def test_a_corrupt_settings_file_gives_defaults(qtbot):
+    from nst_desktop.ui.settings import AppSettings
+
+    settings = AppSettings()
+    settings.qsettings.setValue("params/json", "{not json")
+    settings.qsettings.setValue("params/extras", "[1, 2")
+    params, extras = settings.load_params()
+    assert params == Params() and extras == {}
