@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -160,7 +161,8 @@ class Params:
         choice("init", self.init, INITS)
         choice("colour preservation", self.preserve_color, COLOR_MODES)
         choice("pooling", self.pooling, POOLINGS)
-        choice("device", self.device, DEVICES)
+        if not re.fullmatch(r"cuda:\d+", self.device):
+            choice("device", self.device, DEVICES)
         choice("precision", self.precision, PRECISIONS)
         choice("style loss", self.style_loss, STYLE_LOSSES)
         from nst_desktop.errors import UnknownLayerError

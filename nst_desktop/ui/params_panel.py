@@ -40,8 +40,7 @@ def device_choices(devices: list[DeviceInfo]) -> list[tuple[str, str]]:
     """(label, Params.device value) for every device that exists, 'auto' first."""
     choices = [(f"Automatic ({devices[0].name})" if devices else "Automatic", "auto")]
     for d in devices:
-        value = "cuda" if d.key == "cuda:0" else d.key
-        choices.append((d.name if d.key != "cpu" else "CPU", value))
+        choices.append((d.name if d.key != "cpu" else "CPU", d.key))
     return choices
 
 

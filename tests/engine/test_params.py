@@ -88,3 +88,9 @@ def test_schedule_spends_coarse_iterations_on_smaller_sizes():
     assert p.schedule() == [(128, 200), (256, 200), (512, 100)]
     assert p.total_iterations() == 500
     assert p.replace(coarse_to_fine=False).schedule() == [(512, 100)]
+
+
+def test_a_numbered_cuda_device_is_a_valid_choice():
+    assert Params(device="cuda:1").validate().device == "cuda:1"
+    with pytest.raises(ParameterError, match="device"):
+        Params(device="cuda:x").validate()

@@ -19,21 +19,6 @@ TINY = Params(
     size=48, min_size=24, iterations=3, coarse_iterations=2, device="cpu", preview_every=1
 )
 
-# The engine reads loss values with float() on tensors that require grad; torch
-# warns, and filterwarnings=error would turn that into a failed run. Reported to
-# the lead (engine/run.py should .detach() or .item() them); remove once fixed.
-ENGINE_WARNING = "ignore:Converting a tensor with requires_grad=True:UserWarning"
-
-
-def pytest_collection_modifyitems(items):
-    here = Path(__file__).parent
-    for item in items:
-        if here in Path(str(item.fspath)).parents:
-            item.add_marker(pytest.mark.filterwarnings(ENGINE_WARNING))
-            # The offscreen platform plugin says this whenever a top-level window is shown.
-            item.add_marker(pytest.mark.qt_log_ignore("does not support propagateSizeHints"))
-
-
 @dataclass
 class DialogRecorder:
     """Every QMessageBox / QFileDialog call of a test, answered without blocking."""

@@ -6,7 +6,7 @@ import json
 
 import pytest
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
-from PySide6.QtGui import QDragEnterEvent, QDropEvent, QImage
+from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QApplication, QLineEdit
 
 from nst_desktop.core.gallery_store import GalleryStore
@@ -16,8 +16,9 @@ from nst_desktop.ui.gallery_model import STYLES_MIME, GalleryRole
 from nst_desktop.ui.gallery_panel import GalleryPanel
 from tests.gallery_helpers import make_image
 
+from .dnd import drag_enter_event, drop_event
+
 # The offscreen platform warns about a window-manager hint it cannot give.
-pytestmark = pytest.mark.qt_log_ignore("propagateSizeHints")
 
 
 @pytest.fixture
@@ -59,10 +60,10 @@ def drop(widget, mime: QMimeData) -> tuple[bool, bool]:
     """Send a real drag-enter and drop to ``widget``; return (enter accepted, drop accepted)."""
     pos = QPointF(20, 20)
     actions = Qt.DropAction.CopyAction | Qt.DropAction.MoveAction
-    enter = QDragEnterEvent(pos, actions, mime, Qt.MouseButton.LeftButton,
+    enter = drag_enter_event(pos, actions, mime, Qt.MouseButton.LeftButton,
                             Qt.KeyboardModifier.NoModifier)
     QApplication.sendEvent(widget, enter)
-    event = QDropEvent(pos, actions, mime, Qt.MouseButton.LeftButton,
+    event = drop_event(pos, actions, mime, Qt.MouseButton.LeftButton,
                        Qt.KeyboardModifier.NoModifier)
     QApplication.sendEvent(widget, event)
     return enter.isAccepted(), event.isAccepted()

@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import time
 
-import pytest
 from PySide6.QtCore import QPoint, QTimer
 
 from nst_desktop.core import paths
@@ -19,8 +18,6 @@ from nst_desktop.core.gallery_store import GalleryStore
 from nst_desktop.ui.gallery_model import GalleryRole
 from nst_desktop.ui.gallery_panel import GalleryPanel
 from tests.gallery_helpers import build_large_gallery
-
-pytestmark = pytest.mark.qt_log_ignore("propagateSizeHints")
 
 STYLES = 1000
 MAX_BLOCK_S = 0.100  # the longest the GUI may freeze in any one event-loop iteration

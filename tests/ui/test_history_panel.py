@@ -13,8 +13,6 @@ from nst_desktop.engine.params import Params, StyleInput
 from nst_desktop.ui.history_model import HistoryModel, HistoryRole
 from nst_desktop.ui.history_panel import HistoryPanel
 
-pytestmark = pytest.mark.qt_log_ignore("propagateSizeHints")
-
 
 @pytest.fixture
 def params():

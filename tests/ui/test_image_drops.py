@@ -8,10 +8,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import numpy as np
 import pytest
 from PySide6.QtCore import QByteArray, QMimeData, QPoint, QPointF, Qt, QUrl
-from PySide6.QtGui import QDragEnterEvent, QDropEvent, QGuiApplication, QImage
+from PySide6.QtGui import QDropEvent, QGuiApplication, QImage
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from nst_desktop.ui.qt_images import qimage_to_png_bytes, rgb_to_qimage
+
+from .dnd import drag_enter_event, drop_event
 
 
 def url_mime(*paths) -> QMimeData:
@@ -28,10 +30,10 @@ def drop(
     if pos is None:
         pos = QPoint(widget.width() // 2, widget.height() // 2)
     buttons, action = Qt.MouseButton.LeftButton, Qt.DropAction.CopyAction
-    enter = QDragEnterEvent(QPointF(pos), action, mime, buttons, modifiers)
+    enter = drag_enter_event(pos, action, mime, buttons, modifiers)
     QApplication.sendEvent(widget, enter)
     assert enter.isAccepted(), "the pane refused the drag"
-    event = QDropEvent(QPointF(pos), action, mime, buttons, modifiers)
+    event = drop_event(pos, action, mime, buttons, modifiers)
     QApplication.sendEvent(widget, event)
     return event
 
@@ -100,7 +102,7 @@ def test_a_corrupt_image_is_refused(window, tmp_path):
 def test_a_drag_without_urls_or_images_is_not_accepted(window):
     mime = QMimeData()
     mime.setData("application/x-something", QByteArray(b"x"))
-    enter = QDragEnterEvent(
+    enter = drag_enter_event(
         QPointF(5, 5),
         Qt.DropAction.CopyAction,
         mime,

@@ -100,12 +100,20 @@ def test_estimate_follows_size_and_device(loaded_window):
 
 
 def test_device_list_names_what_exists():
-    devices = [DeviceInfo("cuda:0", "NVIDIA RTX 4090", 24 * 2**30), DeviceInfo("cpu", "CPU")]
-    assert device_choices(devices) == [
+    devices = [
+        DeviceInfo("cuda:0", "NVIDIA RTX 4090", 24 * 2**30),
+        DeviceInfo("cuda:1", "NVIDIA A2000", 6 * 2**30),
+        DeviceInfo("cpu", "CPU"),
+    ]
+    choices = device_choices(devices)
+    assert choices == [
         ("Automatic (NVIDIA RTX 4090)", "auto"),
-        ("NVIDIA RTX 4090", "cuda"),
+        ("NVIDIA RTX 4090", "cuda:0"),
+        ("NVIDIA A2000", "cuda:1"),
         ("CPU", "cpu"),
     ]
+    for _, value in choices:  # every choice is a device the engine accepts
+        Params(device=value).validate()
 
 
 def test_settings_persist_between_windows(window, qtbot, content_file):
