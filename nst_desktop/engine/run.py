@@ -93,7 +93,8 @@ def to_tensor(image: np.ndarray | torch.Tensor) -> torch.Tensor:
         raise ParameterError(f"Expected an RGB image array (H, W, 3); got shape {arr.shape}.")
     if arr.dtype == np.uint8:
         arr = arr.astype(np.float32) / 255.0
-    return torch.from_numpy(np.ascontiguousarray(arr, dtype=np.float32)).permute(2, 0, 1)[None]
+    t = torch.from_numpy(np.ascontiguousarray(arr, dtype=np.float32))
+    return t.permute(2, 0, 1)[None].contiguous()
 
 
 def to_numpy(image: torch.Tensor) -> np.ndarray:
@@ -249,7 +250,7 @@ class StyleTransfer:
                 image = self._initial_image(content, generator, device)
             else:
                 image = F.interpolate(image, size=shape, mode="bicubic", align_corners=False)
-            image = image.detach().clamp(0, 1).requires_grad_(True)
+            image = image.detach().clamp(0, 1).contiguous().requires_grad_(True)
             optimizer = self._make_optimizer(image)
             average: torch.Tensor | None = None
             averaged = 0
