@@ -123,11 +123,8 @@ class SelfTest:
         if missing:
             raise CheckFailed(f"app icon sizes missing under {hicolor}: {', '.join(missing)}")
         gallery = root / "gallery"
-        styles = (
-            sum(1 for p in gallery.iterdir() if p.suffix.lower() in (".jpg", ".jpeg", ".png"))
-            if gallery.is_dir()
-            else 0
-        )
+        image_suffixes = (".jpg", ".jpeg", ".png", ".webp")
+        styles = sum(1 for p in gallery.rglob("*") if p.suffix.lower() in image_suffixes)
         return f"{root} (icon in {len(ICON_SIZES)} sizes + SVG, starter gallery: {styles} images)"
 
     def check_weights(self) -> str:
