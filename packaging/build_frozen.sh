@@ -17,7 +17,9 @@ WORK="${NST_FROZEN_WORK:-$ROOT/build/pyinstaller}"
 cd "$ROOT"
 
 start=$(date +%s)
-"$PYTHON" -m PyInstaller --noconfirm --clean --log-level WARN \
+# Importing every torch submodule (PyInstaller's torch hook) prints hundreds of
+# deprecation notices; they say nothing about this build.
+PYTHONWARNINGS="ignore::DeprecationWarning,ignore::FutureWarning" "$PYTHON" -m PyInstaller --noconfirm --clean --log-level WARN \
     --distpath "$DIST" --workpath "$WORK" packaging/pyinstaller/nst-desktop.spec
 end=$(date +%s)
 
