@@ -195,7 +195,7 @@ class SelfTest:
         buffer.seek(0)
         with Image.open(buffer) as reread:
             reread.load()
-            stored = reread.text.get(PARAMS_KEY)  # type: ignore[attr-defined]
+            stored = reread.text.get(PARAMS_KEY)
             back = np.asarray(reread.convert("RGB"))
         if stored is None:
             raise CheckFailed(f"the PNG came back without its {PARAMS_KEY!r} text chunk")
@@ -246,7 +246,7 @@ class SelfTest:
             )
         if problems:
             raise CheckFailed("; ".join(problems))
-        platforms = ", ".join([app.platformName(), *loaded])
+        platforms = ", ".join([QGuiApplication.platformName(), *loaded])
         return (
             f"PySide6 {PySide6.__version__}; platforms {platforms}; "
             f"{len(formats)} image formats; app icon in {len(icon.availableSizes())} sizes"
