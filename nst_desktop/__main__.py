@@ -14,6 +14,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         print(f"nst-desktop {__version__}")
         return 0
+    if "--self-test" in args:
+        # Headless check of an installed or frozen copy: engine steps, metadata, Qt plugins.
+        from nst_desktop.selftest import run_self_test
+
+        return run_self_test()
     from nst_desktop.ui.app import main as app_main
 
     return app_main(args)

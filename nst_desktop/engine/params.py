@@ -60,7 +60,7 @@ class Params:
     # Loss weights. Losses are normalised (relative errors), so the ratio
     # style_weight / content_weight is the "strength" of the style.
     content_weight: float = 1.0
-    style_weight: float = 20.0
+    style_weight: float = 6.0
     tv_weight: float = 0.0
     content_layers: tuple[str, ...] = DEFAULT_CONTENT_LAYERS
     style_layers: tuple[str, ...] = DEFAULT_STYLE_LAYERS
@@ -68,8 +68,8 @@ class Params:
     style_loss: str = "gram"
     # Optimisation.
     optimizer: str = "lbfgs"
-    iterations: int = 100  # at the final (full) size
-    coarse_iterations: int = 200  # at each coarser size of the schedule
+    iterations: int = 60  # at the final (full) size
+    coarse_iterations: int = 150  # at each coarser size of the schedule
     learning_rate: float = 0.02  # Adam step, in 0..1 pixel units
     coarse_to_fine: bool = True
     min_size: int = 128  # the coarsest size of the schedule

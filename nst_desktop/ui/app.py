@@ -23,6 +23,12 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog=APP_NAME, description="Neural style transfer: turn a photo into a painting."
     )
+    parser.add_argument(
+        "files",
+        nargs="*",
+        metavar="FILE",
+        help="images to open: the first is the photo, any others are paintings",
+    )
     parser.add_argument("--content", metavar="PATH", help="open this photo")
     parser.add_argument(
         "--style",
@@ -35,6 +41,12 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument("--size", type=int, metavar="PX", help="output size (longest side)")
     parser.add_argument("--run", action="store_true", help="start a run once the window is open")
     parser.add_argument("--version", action="version", version=f"{APP_NAME} {__version__}")
+    parser.add_argument(
+        "--self-test", action="store_true", help="run a headless check of this installation"
+    )
+    parser.add_argument(
+        "--quit-after-start", action="store_true", help=argparse.SUPPRESS
+    )  # for install tests: open the window, then quit
     return parser.parse_args(list(argv))
 
 
@@ -70,9 +82,11 @@ def make_application(argv: Sequence[str]) -> QApplication:
 
 def open_window(args: argparse.Namespace, theme: ThemeController | None = None) -> MainWindow:
     window = MainWindow(theme=theme)
-    if args.content:
-        window.inputs.open_path(str(Path(args.content).expanduser()), "content")
-    for style in args.style:
+    content = args.content or (args.files[0] if args.files else None)
+    styles = [*args.files[1:], *args.style] if not args.content else [*args.files, *args.style]
+    if content:
+        window.inputs.open_path(str(Path(content).expanduser()), "content")
+    for style in styles:
         window.inputs.open_path(str(Path(style).expanduser()), "style")
     if args.size:
         window.model.set_value("size", int(args.size))
@@ -88,5 +102,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     window.show()
     if args.run:
         QTimer.singleShot(0, window.runner.start)
+    if args.quit_after_start:
+        QTimer.singleShot(0, app.quit)
     app.aboutToQuit.connect(window.runner.controller.shutdown)
     return app.exec()

@@ -23,8 +23,6 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 SOURCE_FILES = ("pyproject.toml", "README.md", "LICENSE")
 IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info")
-GUI_PRESENT = (ROOT / "nst_desktop" / "__main__.py").is_file()
-CLI_PRESENT = (ROOT / "nst_desktop" / "cli.py").is_file()
 
 
 def run(args: list[str], cwd: Path, env: dict[str, str] | None = None, timeout: float = 300):
@@ -155,22 +153,14 @@ def test_installed_self_test_passes_headless(venv, elsewhere):
 
 def test_cli_entry_point(venv, elsewhere):
     result = run([str(venv / "bin" / "nst-desktop-cli"), "--help"], cwd=elsewhere)
-    if CLI_PRESENT:
-        assert result.returncode == 0, result.stderr
-        assert "usage" in result.stdout.lower()
-    else:  # until nst_desktop/cli.py lands: the script is wired to that module
-        assert result.returncode != 0
-        assert "No module named 'nst_desktop.cli'" in result.stderr
+    assert result.returncode == 0, result.stderr
+    assert "usage" in result.stdout.lower()
 
 
 def test_gui_entry_point_starts_offscreen(venv, elsewhere):
     env = {"QT_QPA_PLATFORM": "offscreen", "NST_DESKTOP_HOME": str(elsewhere / "home")}
     result = run([str(venv / "bin" / "nst-desktop"), "--quit-after-start"], cwd=elsewhere, env=env)
-    if GUI_PRESENT:
-        assert result.returncode == 0, result.stdout + result.stderr
-        self_test = run([str(venv / "bin" / "nst-desktop"), "--self-test"], cwd=elsewhere, env=env)
-        assert self_test.returncode == 0, self_test.stdout + self_test.stderr
-        assert "self-test passed" in self_test.stdout
-    else:  # until nst_desktop/__main__.py lands: the script is wired to that module
-        assert result.returncode != 0
-        assert "No module named 'nst_desktop.__main__'" in result.stderr
+    assert result.returncode == 0, result.stdout + result.stderr
+    self_test = run([str(venv / "bin" / "nst-desktop"), "--self-test"], cwd=elsewhere, env=env)
+    assert self_test.returncode == 0, self_test.stdout + self_test.stderr
+    assert "self-test passed" in self_test.stdout

@@ -52,6 +52,16 @@ def test_command_line_opens_the_images(qtbot, content_file, style_file, style_fi
     assert window.run_action.isEnabled()
 
 
+def test_plain_file_arguments_open_photo_then_paintings(qtbot, content_file, style_file,
+                                                       style_file_2):
+    """What a desktop launcher passes (Exec=nst-desktop %F)."""
+    window = open_window(parse_args([str(content_file), str(style_file), str(style_file_2)]))
+    qtbot.addWidget(window)
+    assert window.content.path == str(content_file)
+    paths = [e.image.path for e in window.style_pane.entries]
+    assert paths == [str(style_file), str(style_file_2)]
+
+
 def test_a_missing_command_line_image_is_a_message_not_a_crash(qtbot, dialogs, tmp_path):
     window = open_window(parse_args(["--content", str(tmp_path / "gone.jpg")]))
     qtbot.addWidget(window)
