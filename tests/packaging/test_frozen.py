@@ -1,7 +1,8 @@
 """The frozen (PyInstaller) one-folder app: what it contains, and its self-test.
 
-Building it takes many minutes and gigabytes, so these tests run in CI
-(``CI=true``) or when asked (``NST_TEST_FROZEN=1``). Point ``NST_FROZEN_APP``
+Building it takes many minutes and gigabytes, so these tests are kept out of the
+default run (pyproject's addopts deselect the ``frozen`` marker); .ci/run runs them
+with ``pytest -m frozen`` after building the app. Point ``NST_FROZEN_APP``
 at an already built ``dist/nst-desktop`` folder to check that one (.ci/run
 builds it with packaging/build_frozen.sh first); otherwise the fixture builds
 one into a temporary folder.
@@ -19,16 +20,7 @@ import pytest
 from nst_desktop.core.paths import APP_ID
 
 ROOT = Path(__file__).resolve().parents[2]
-IN_CI = os.environ.get("CI") == "true"
-
-pytestmark = [
-    pytest.mark.frozen,
-    pytest.mark.timeout(3600),
-    pytest.mark.skipif(
-        not (IN_CI or os.environ.get("NST_TEST_FROZEN") == "1"),
-        reason="builds the frozen app (minutes); runs in CI or with NST_TEST_FROZEN=1",
-    ),
-]
+pytestmark = [pytest.mark.frozen, pytest.mark.timeout(3600)]
 
 
 @pytest.fixture(scope="module")
