@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import stat
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -59,6 +60,26 @@ def atomic_open(dest: Path) -> Iterator[BinaryIO]:
 def atomic_write_bytes(dest: Path, data: bytes) -> None:
     with atomic_open(dest) as handle:
         handle.write(data)
+
+
+def write_bytes_atomic(path: str | os.PathLike[str], data: bytes) -> Path:
+    """Replace ``path`` with ``data`` atomically, keeping the replaced file's permissions.
+
+    Raises :class:`OSError` on failure; the previous file, if any, is then untouched.
+    """
+    target = Path(path)
+    try:
+        mode: int | None = stat.S_IMODE(os.stat(target).st_mode)
+    except OSError:
+        mode = None
+    with atomic_open(target) as handle:
+        if mode is not None and hasattr(os, "fchmod"):
+            with contextlib.suppress(OSError):
+                os.fchmod(handle.fileno(), mode)
+        view = memoryview(data)
+        while view:  # unbuffered, so a full disk fails here, inside the atomic block
+            view = view[os.write(handle.fileno(), view) :]
+    return target
 
 
 def atomic_write_text(dest: Path, text: str) -> None:

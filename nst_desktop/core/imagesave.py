@@ -16,7 +16,7 @@ import numpy as np
 from PIL import Image
 
 from nst_desktop.core import imageencode
-from nst_desktop.core.atomicfile import write_bytes_atomic
+from nst_desktop.core.atomic_files import write_bytes_atomic
 from nst_desktop.errors import ImageSaveError, ParameterError
 
 if TYPE_CHECKING:

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from PIL import Image, PngImagePlugin
 
-from nst_desktop.core import atomicfile, imageencode
+from nst_desktop.core import atomic_files, imageencode
 from nst_desktop.core.imageio import (
     IMAGE_FILE_FILTER,
     PARAMS_KEY,
@@ -253,7 +253,7 @@ def test_failed_fsync_and_failed_rename(tmp_path, content_image, style_image, mo
         save_image(path, style_image)
     monkeypatch.undo()
     denied = PermissionError(errno.EACCES, "Permission denied")
-    monkeypatch.setattr(atomicfile.os, "replace", _raising(denied))
+    monkeypatch.setattr(atomic_files.os, "replace", _raising(denied))
     with pytest.raises(ImageSaveError, match="permission"):
         save_image(path, style_image)
     assert path.read_bytes() == before
@@ -261,7 +261,7 @@ def test_failed_fsync_and_failed_rename(tmp_path, content_image, style_image, mo
 
 
 def test_read_only_folder(tmp_path, content_image, monkeypatch):
-    monkeypatch.setattr(atomicfile.os, "open", _raising(OSError(errno.EROFS, "Read-only")))
+    monkeypatch.setattr(atomic_files.os, "open", _raising(OSError(errno.EROFS, "Read-only")))
     with pytest.raises(ImageSaveError, match="read-only"):
         save_image(tmp_path / "out.png", content_image)
     assert _files(tmp_path) == []
