@@ -106,6 +106,7 @@ class HistoryPanel(QWidget):
         self.status.setWordWrap(True)
         self.status.hide()
         buttons = QHBoxLayout()
+        buttons.setContentsMargins(4, 4, 4, 4)
         buttons.addWidget(self.open_button)
         buttons.addWidget(self.restore_button)
         buttons.addStretch(1)
