@@ -152,6 +152,8 @@ class HistoryPanel(QWidget):
                                     self._relay, self._closing))
 
     def on_relay_recorded(self, entry: HistoryEntry) -> None:
+        if self._closing.is_set():  # recorded while the window closed: listed next time
+            return
         self.model.add_entry(entry)
         self.entry_recorded.emit(entry)
 
