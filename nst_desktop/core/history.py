@@ -36,6 +36,7 @@ from nst_desktop.core.atomic_files import (
     atomic_write_text,
     remove_quietly,
 )
+from nst_desktop.core.imagemeta import PARAMS_KEY
 from nst_desktop.core.thumbnails import (
     probe_image,
     save_thumbnail,
@@ -50,7 +51,9 @@ log = logging.getLogger(__name__)
 ENTRY_VERSION = 1
 ENTRY_FILE = "entry.json"
 THUMBNAIL_FILE = "thumbnail.jpg"
-PNG_PARAMS_KEY = "nst-desktop:params"  # results carry their parameters inside the PNG
+# Results carry their parameters inside the PNG, under the key every saved result uses,
+# so a history result dropped on the window restores its settings like any other.
+PNG_PARAMS_KEY = PARAMS_KEY
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QApplication
 
 from nst_desktop import __version__
 from nst_desktop.core.paths import APP_ID, APP_NAME, resource_dir
+from nst_desktop.ui.library import attach_library
 from nst_desktop.ui.main_window import MainWindow
 from nst_desktop.ui.theme import ThemeController
 
@@ -81,7 +82,10 @@ def make_application(argv: Sequence[str]) -> QApplication:
 
 
 def open_window(args: argparse.Namespace, theme: ThemeController | None = None) -> MainWindow:
+    """The application's window: its panes, the style gallery and the run history, and
+    the images named on the command line."""
     window = MainWindow(theme=theme)
+    attach_library(window)
     content = args.content or (args.files[0] if args.files else None)
     styles = [*args.files[1:], *args.style] if not args.content else [*args.files, *args.style]
     if content:
@@ -90,6 +94,7 @@ def open_window(args: argparse.Namespace, theme: ThemeController | None = None) 
         window.inputs.open_path(str(Path(style).expanduser()), "style")
     if args.size:
         window.model.set_value("size", int(args.size))
+    window.show_startup_problems()  # again: opening the images said other things since
     return window
 
 

@@ -148,6 +148,12 @@ class GalleryPanel(QWidget):
                                        self.export_action, None, self.undo_action,
                                        self.redo_action])
 
+    def release_undo_shortcuts(self) -> None:
+        """Give up the panel's own Ctrl+Z / Ctrl+Shift+Z, for a host window that routes
+        undo through a QUndoGroup (two Ctrl+Z shortcuts would be ambiguous: neither fires)."""
+        for act in (self.undo_action, self.redo_action):
+            act.setShortcut(QKeySequence())
+
     # -- selection -----------------------------------------------------------------------
     def selected_ids(self) -> list[str]:
         """The selected styles, in the order shown."""
@@ -270,7 +276,8 @@ class GalleryPanel(QWidget):
         if count:
             neighbour = self.proxy.index(min(first_row, count - 1), 0)
             self.select_ids([str(neighbour.data(GalleryRole.Id))])
-        undo = self.undo_action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
+        undo = QKeySequence(QKeySequence.StandardKey.Undo).toString(
+            QKeySequence.SequenceFormat.NativeText)
         self.show_message(f"{command.text()}. Undo with {undo}.")
 
     def on_undo_stack_index_changed(self, index: int) -> None:

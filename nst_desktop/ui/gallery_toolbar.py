@@ -6,7 +6,15 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLineEdit, QMenu, QToolButton, QWidget
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QLineEdit,
+    QMenu,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from nst_desktop.core.gallery_records import SortOrder
 from nst_desktop.ui.gallery_model import GalleryFilterModel
@@ -47,13 +55,23 @@ class GalleryToolbar(QWidget):
         self.menu_button.setToolTip("Import, export, undo")
         self.menu_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self.menu_button.setMenu(QMenu(self.menu_button))
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.search_edit, 1)
-        layout.addWidget(self.tag_combo)
-        layout.addWidget(self.favourites_button)
-        layout.addWidget(self.order_combo)
-        layout.addWidget(self.menu_button)
+        # Two rows, so that the panel fits a narrow dock: search and menu, then the filters.
+        for combo in (self.tag_combo, self.order_combo):
+            combo.setSizeAdjustPolicy(
+                QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(6)  # a long tag name must not widen the dock
+        search_row = QHBoxLayout()
+        search_row.addWidget(self.search_edit, 1)
+        search_row.addWidget(self.menu_button)
+        filter_row = QHBoxLayout()
+        filter_row.addWidget(self.tag_combo, 1)
+        filter_row.addWidget(self.favourites_button)
+        filter_row.addWidget(self.order_combo, 1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 2)
+        layout.setSpacing(4)
+        layout.addLayout(search_row)
+        layout.addLayout(filter_row)
         self._tag_timer = QTimer(self)
         self._tag_timer.setSingleShot(True)
         self._tag_timer.setInterval(0)

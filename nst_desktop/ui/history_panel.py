@@ -106,6 +106,7 @@ class HistoryPanel(QWidget):
         self.status.setWordWrap(True)
         self.status.hide()
         buttons = QHBoxLayout()
+        buttons.setContentsMargins(4, 4, 4, 4)
         buttons.addWidget(self.open_button)
         buttons.addWidget(self.restore_button)
         buttons.addStretch(1)
@@ -151,6 +152,8 @@ class HistoryPanel(QWidget):
                                     self._relay, self._closing))
 
     def on_relay_recorded(self, entry: HistoryEntry) -> None:
+        if self._closing.is_set():  # recorded while the window closed: listed next time
+            return
         self.model.add_entry(entry)
         self.entry_recorded.emit(entry)
 

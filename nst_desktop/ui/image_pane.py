@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from nst_desktop.ui.drops import may_hold_image, read_images
 from nst_desktop.ui.image_canvas import ImageCanvas
+from nst_desktop.ui.widgets import ElidedLabel
 
 REFUSAL_SHOWN_MS = 5000
 
@@ -48,9 +49,8 @@ class ImagePane(QFrame):
         font = self.title_label.font()
         font.setBold(True)
         self.title_label.setFont(font)
-        self.info_label = QLabel()
-        self.info_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.info_label.setMinimumWidth(0)
+        # Elided, so that a long file name never sets the pane's (and the column's) width.
+        self.info_label = ElidedLabel()
         self.header = QHBoxLayout()
         self.header.setContentsMargins(8, 4, 4, 2)
         self.header.setSpacing(6)

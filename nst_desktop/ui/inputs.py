@@ -72,7 +72,8 @@ class Inputs(QObject):
         pane.add_style(image)
         if image.path:
             self.window.settings.add_recent("style", image.path)
-        self.window.show_status(f"Added style {Path(image.path).name or 'from the clipboard'}.")
+        name = pane.entries[-1].name if image.path else "from the clipboard"
+        self.window.show_status(f"Added style {name}.")
 
     def add_style(self, image: LoadedImage) -> None:
         """Add ``image`` to the blend (never replaces)."""
@@ -114,10 +115,21 @@ class Inputs(QObject):
         params = image.params
         assert params is not None
         name = Path(image.path).name or "the dropped image"
+        found = self.restore_params(params, f"Restore settings of {name}")
+        w.runner.show_result(
+            Result(image=image.rgb, params=params, elapsed=0.0, device="", steps=0),
+            saved_path=image.path or None,
+        )
+        w.show_status(f"Restored the settings of {name}{found}. Ctrl+Z undoes.")
+
+    def restore_params(self, params: Params, undo_text: str) -> str:
+        """Put ``params`` in the panel as one undo step (``undo_text``) and load its photo
+        and styles where the files still exist; returns what was found, for a message."""
+        w = self.window
         values = {key: getattr(params, key) for key in RESTORED_KEYS}
         if values.get("init") == "image":
             values["init"] = "content"
-        w.model.edit_many(values, f"Restore settings of {name}")
+        w.model.edit_many(values, undo_text)
         found = []
         if params.content and Path(params.content).is_file():
             try:
@@ -132,12 +144,26 @@ class Inputs(QObject):
             for style in styles:
                 w.style_pane.add_style(style, weights.get(style.path, 1.0))
             found.append(f"{len(styles)} style{'s' if len(styles) > 1 else ''}")
-        w.runner.show_result(
-            Result(image=image.rgb, params=params, elapsed=0.0, device="", steps=0),
-            saved_path=image.path or None,
-        )
-        detail = f" ({', '.join(found)} found)" if found else " (its input images were not found)"
-        w.show_status(f"Restored the settings of {name}{detail}. Ctrl+Z undoes.")
+        return f" ({', '.join(found)} found)" if found else " (its input images were not found)"
+
+    def show_kept_result(self, path: str) -> bool:
+        """Show a result kept in the history, without touching the parameters."""
+        w = self.window
+        if w.runner.is_running():
+            w.show_status("Stop the run first: its result is shown in the result pane.")
+            return False
+        try:
+            image = load_image(path)
+        except ImageLoadError as exc:
+            w.show_status(str(exc))
+            return False
+        params = image.params if image.params is not None else w.model.params
+        # steps=0: it is already kept, so closing need not offer to save it.
+        result = Result(image=image.rgb, params=params, elapsed=0.0, device="", steps=0)
+        w.runner.show_result(result)
+        w.show_status("Showing a run from the history. Save it with Ctrl+S; "
+                      "Restore Parameters puts its settings back.")
+        return True
 
     # -- paste -----------------------------------------------------------------------------------
     def paste(self) -> None:
@@ -247,7 +273,8 @@ class Inputs(QObject):
                 continue
             menu.addSection(title)
             for path in paths:
-                action = menu.addAction(Path(path).name)
+                label = self.window.gallery_title(path) if kind == "style" else None
+                action = menu.addAction(label or Path(path).name)
                 action.setToolTip(path)
                 action.triggered.connect(lambda _c=False, p=path, k=kind: self.open_recent(p, k))
         if menu.isEmpty():

@@ -7,6 +7,10 @@ current result) and wires the pieces together; getting images in lives in
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import Qt
 from PySide6.QtGui import (
     QAction,
@@ -14,6 +18,8 @@ from PySide6.QtGui import (
     QDragEnterEvent,
     QDropEvent,
     QIcon,
+    QShowEvent,
+    QUndoGroup,
 )
 from PySide6.QtWidgets import (
     QApplication,
@@ -45,7 +51,14 @@ from nst_desktop.ui.style_list import StylePane
 from nst_desktop.ui.theme import ThemeController
 from nst_desktop.ui.window_actions import build_actions, build_menus, build_toolbar
 
+if TYPE_CHECKING:
+    from nst_desktop.ui.library import Library
+
 WINDOW_TITLE = "NST Desktop"
+# QMainWindow.saveState version: 1 added the history dock. A state saved by another
+# version is ignored (the docks take their default places) rather than half-applied.
+STATE_VERSION = 1
+INPUTS_SHARE = 0.34  # of the centre, for the photo and style column at first show
 RUN_BUTTON_STYLE = """
 QPushButton#run_button { background: palette(highlight); color: palette(highlighted-text);
     border: 1px solid palette(dark); border-radius: 5px; padding: 6px 12px; }
@@ -79,6 +92,10 @@ class MainWindow(QMainWindow):
     zoom_in_action: QAction
     zoom_out_action: QAction
     recent_menu: QMenu
+    file_menu: QMenu
+    edit_menu: QMenu
+    view_menu: QMenu
+    run_menu: QMenu
 
     def __init__(
         self,
@@ -98,11 +115,20 @@ class MainWindow(QMainWindow):
             params = params.replace(device="auto")
         self.model = ParamsModel(params, extras, self)
         self.undo_stack = self.model.undo_stack
+        # Edit > Undo acts on the active stack: the parameters', or the gallery's while
+        # the gallery has focus (see library.Library). One window-wide Ctrl+Z, never two.
+        self.undo_group = QUndoGroup(self)
+        self.undo_group.addStack(self.undo_stack)
+        self.undo_group.setActiveStack(self.undo_stack)
+        # Names for style files (the gallery's titles once a library is attached).
+        self.style_namer: Callable[[str], str | None] | None = None
+        self.library: Library | None = None
 
         # What the person sees.
         self.content: LoadedImage | None = None
         self.result: Result | None = None
         self.close_pending = False
+        self._shown_once = False
 
         self._build_panes()
         self._build_docks()
@@ -116,9 +142,11 @@ class MainWindow(QMainWindow):
         geometry, state = self.settings.window_state()
         if geometry is not None:
             self.restoreGeometry(geometry)
-        if state is not None:
-            self.restoreState(state)
+        self.state_restored = state is not None and self.restoreState(state, STATE_VERSION)
         self.update_actions()
+        # What went wrong while opening (settings, gallery, history); the app works on.
+        self.startup_problems: list[str] = [self.settings.problem] if self.settings.problem else []
+        self.show_startup_problems()
 
     # -- layout ----------------------------------------------------------------------------
     def _build_panes(self) -> None:
@@ -126,6 +154,7 @@ class MainWindow(QMainWindow):
             "Content", "Drop a photo here\nor paste (Ctrl+V) · File ▸ Open Photo…"
         )
         self.style_pane = StylePane(self.undo_stack)
+        self.style_pane.namer = self.gallery_title
         self.result_pane = ImagePane(
             "Result",
             "Your painting appears here.\n\nAdd a photo and a painting, then press Stylize "
@@ -208,18 +237,44 @@ class MainWindow(QMainWindow):
         )
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.params_dock)
 
-        # The gallery (branch 'gallery') goes here: see set_gallery_widget.
+        # The style gallery and the run history (library.attach_library fills them in),
+        # made here so that restoreState finds them; hidden until they hold something.
         self.gallery_dock = QDockWidget("Gallery", self)
         self.gallery_dock.setObjectName("gallery_dock")
         self.gallery_dock.setWidget(QLabel("No gallery yet."))
-        self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.gallery_dock)
-        self.gallery_dock.hide()
+        self.history_dock = QDockWidget("History", self)
+        self.history_dock.setObjectName("history_dock")
+        self.history_dock.setWidget(QLabel("No history yet."))
+        for dock in (self.gallery_dock, self.history_dock):
+            self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, dock)
+            dock.toggleViewAction().setVisible(False)
+            dock.hide()
+        self.tabifyDockWidget(self.gallery_dock, self.history_dock)
 
     def set_gallery_widget(self, widget: QWidget) -> None:
-        """Put the style gallery in its dock and show it. Connect its
-        ``styles_activated(list[str])`` to :meth:`Inputs.on_styles_activated`."""
-        self.gallery_dock.setWidget(widget)
-        self.gallery_dock.show()
+        """Put the style gallery (or why there is none) in its dock."""
+        self._set_dock_widget(self.gallery_dock, widget)
+
+    def set_history_widget(self, widget: QWidget) -> None:
+        """Put the run history (or why there is none) in its dock."""
+        self._set_dock_widget(self.history_dock, widget)
+
+    def _set_dock_widget(self, dock: QDockWidget, widget: QWidget) -> None:
+        old = dock.widget()
+        dock.setWidget(widget)
+        if old is not None and old is not widget:
+            old.deleteLater()
+        dock.toggleViewAction().setVisible(True)
+        if not self.state_restored:  # else it stays where the person left it
+            dock.show()
+
+    def gallery_title(self, path: str) -> str | None:
+        """The gallery's title for a style file, or None when it is not a gallery style."""
+        return self.style_namer(path) if self.style_namer is not None and path else None
+
+    def style_title(self, path: str) -> str:
+        """What to call a style: its gallery title, else its file name without suffix."""
+        return self.gallery_title(path) or (Path(path).stem if path else "pasted image")
 
     def _set_appearance(self, name: str) -> None:
         if self.theme is not None:
@@ -275,6 +330,10 @@ class MainWindow(QMainWindow):
     def show_status(self, text: str) -> None:
         self.status_label.setText(text)
 
+    def show_startup_problems(self) -> None:
+        if self.startup_problems:
+            self.show_status(" ".join(self.startup_problems))
+
     def show_about(self) -> None:
         from nst_desktop import __version__
 
@@ -294,6 +353,15 @@ class MainWindow(QMainWindow):
         event.acceptProposedAction()
         self.result_pane.handle_mime(event.mimeData())
 
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt API)
+        super().showEvent(event)
+        if not self._shown_once:
+            # The docks have taken their widths now: give the result most of what is left.
+            self._shown_once = True
+            total = sum(self.main_splitter.sizes())
+            inputs = round(total * INPUTS_SHARE)
+            self.main_splitter.setSizes([inputs, total - inputs])
+
     # -- closing ------------------------------------------------------------------------------
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
         if not self.close_pending and not self.saving.confirm_discard():
@@ -307,8 +375,10 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         self.settings.save_params(self.model.params, self.model.extras())
-        self.settings.save_window_state(self.saveGeometry(), self.saveState())
+        self.settings.save_window_state(self.saveGeometry(), self.saveState(STATE_VERSION))
         self.settings.sync()
+        if self.library is not None:
+            self.library.shutdown()
         event.accept()
 
     def window_icon(self) -> QIcon:

@@ -183,11 +183,9 @@ class RunView(QObject):
         qimage = rgb_to_qimage(result.image)
         w.result_pane.canvas.set_image(qimage)
         h, wd = result.image.shape[:2]
-        names = [
-            Path(p).stem
-            for p in (result.params.content, *(s.path for s in result.params.styles))
-            if p
-        ]
+        content = result.params.content
+        names = [Path(content).stem] if content else []
+        names += [w.style_title(s.path) for s in result.params.styles if s.path]
         title = " × ".join(names) if names else "Result"
         w.result_pane.set_info(f"{title} · {wd} × {h}")
         w.update_actions()

@@ -26,10 +26,9 @@ SAVE_FILTERS = [
 ]
 
 
-def default_stem(content: str, styles: list[str]) -> str:
-    """'tubingen-starry_night' from the input file names; safe on every file system."""
-    names = [Path(p).stem for p in (content, *styles[:2]) if p]
-    stem = "-".join(names) or "nst-result"
+def default_stem(names: list[str]) -> str:
+    """'tubingen-The_Starry_Night' from the inputs' names; safe on every file system."""
+    stem = "-".join(n for n in names[:3] if n) or "nst-result"
     return re.sub(r"[^\w.+-]+", "_", stem)[:80]
 
 
@@ -51,9 +50,11 @@ class Saving(QObject):
         """A path in the last folder that does not exist yet: never overwrites."""
         result = self.window.result
         params = result.params if result is not None else None
-        stem = default_stem(
-            params.content if params else "", [s.path for s in params.styles] if params else []
-        )
+        names = []
+        if params is not None:
+            names = [Path(params.content).stem if params.content else ""]
+            names += [self.window.style_title(s.path) for s in params.styles if s.path]
+        stem = default_stem(names)
         return unique_path(self._folder(), stem, suffix or self.window.settings.save_suffix())
 
     def save(self) -> Path | None:

@@ -29,7 +29,13 @@ class AppSettings:
 
     def __init__(self) -> None:
         folder = config_dir()
-        folder.mkdir(parents=True, exist_ok=True)
+        # Why settings will not be kept (an unwritable or broken home), or None. The app
+        # still starts: QSettings then keeps them in memory for this session.
+        self.problem: str | None = None
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            self.problem = f"Settings cannot be saved in {folder}: {exc.strerror or exc}."
         self.path = folder / SETTINGS_FILE
         self.qsettings = QSettings(str(self.path), QSettings.Format.IniFormat)
 

@@ -7,6 +7,7 @@ remove button. Weight changes go through the window's undo stack.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,7 +18,6 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QLabel,
     QScrollArea,
-    QSizePolicy,
     QSlider,
     QToolButton,
     QVBoxLayout,
@@ -28,6 +28,7 @@ from nst_desktop.core.imageio import LoadedImage
 from nst_desktop.ui.image_pane import ImagePane
 from nst_desktop.ui.qt_images import rgb_to_qimage
 from nst_desktop.ui.undo import DragTracker, SetValueCommand
+from nst_desktop.ui.widgets import ElidedLabel
 
 THUMB = 44
 WEIGHT_MAX = 100
@@ -38,9 +39,12 @@ class StyleEntry:
     image: LoadedImage
     qimage: QImage
     weight: float = 1.0
+    title: str | None = None  # the gallery's name for it, when it is a gallery style
 
     @property
     def name(self) -> str:
+        if self.title:
+            return self.title
         return Path(self.image.path).name if self.image.path else "Pasted image"
 
 
@@ -63,7 +67,8 @@ class StyleRow(QFrame):
         self.thumb = QLabel()
         self.thumb.setFixedSize(THUMB, THUMB)
         self.thumb.setPixmap(_thumbnail(entry.qimage, self.devicePixelRatioF()))
-        self.name_label = ElidedLabel(entry.name)
+        self.name_label = ElidedLabel(entry.name, Qt.TextElideMode.ElideMiddle)
+        self.name_label.setMinimumWidth(30)
         self.name_label.setToolTip(entry.image.path or entry.name)
         self.slider = QSlider(Qt.Orientation.Horizontal)
         self.slider.setRange(0, WEIGHT_MAX)
@@ -112,22 +117,6 @@ class StyleRow(QFrame):
         )
 
 
-class ElidedLabel(QLabel):
-    """A label that shortens its text with '…' instead of growing or clipping."""
-
-    def __init__(self, text: str) -> None:
-        super().__init__()
-        self.full_text = text
-        self.setMinimumWidth(30)
-        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        self.setText(text)
-
-    def resizeEvent(self, event) -> None:  # noqa: N802, ANN001 (Qt API)
-        metrics = self.fontMetrics()
-        self.setText(metrics.elidedText(self.full_text, Qt.TextElideMode.ElideMiddle, self.width()))
-        super().resizeEvent(event)
-
-
 def _thumbnail(image: QImage, dpr: float) -> QPixmap:
     side = round(THUMB * dpr)
     scaled = image.scaled(
@@ -165,6 +154,8 @@ class StylePane(ImagePane):
         self.entries: list[StyleEntry] = []
         self.rows: list[StyleRow] = []
         self.selected_index = -1
+        # Names styles by path (the window's gallery titles); None: file names.
+        self.namer: Callable[[str], str | None] | None = None
 
         self.strip = QWidget()
         self.strip_layout = QVBoxLayout(self.strip)
@@ -173,6 +164,7 @@ class StylePane(ImagePane):
         self.add_zone = QLabel("+  Drop another painting here to blend it in")
         self.add_zone.setObjectName("add_zone")
         self.add_zone.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.add_zone.setWordWrap(True)  # else its text sets the column's minimum width
         self.add_zone.setForegroundRole(QPalette.ColorRole.PlaceholderText)
         self.add_zone.setToolTip(
             "Dropping on the large view replaces the style; dropping here (or holding Ctrl) "
@@ -222,7 +214,8 @@ class StylePane(ImagePane):
 
     # -- the list ----------------------------------------------------------------------
     def add_style(self, image: LoadedImage, weight: float = 1.0) -> None:
-        self.entries.append(StyleEntry(image, rgb_to_qimage(image.to_uint8()), weight))
+        title = self.namer(image.path) if self.namer is not None and image.path else None
+        self.entries.append(StyleEntry(image, rgb_to_qimage(image.to_uint8()), weight, title))
         self.selected_index = len(self.entries) - 1
         self._refresh()
         self.styles_changed.emit()
@@ -239,6 +232,12 @@ class StylePane(ImagePane):
         self.selected_index = -1
         self._refresh()
         self.styles_changed.emit()
+
+    def selected_entry(self) -> StyleEntry | None:
+        """The style shown on the large view (None when there is none)."""
+        if 0 <= self.selected_index < len(self.entries):
+            return self.entries[self.selected_index]
+        return None
 
     def select(self, index: int) -> None:
         if 0 <= index < len(self.entries):

@@ -1,11 +1,19 @@
-"""Small reusable widgets: a log-scale slider and a fold-away section."""
+"""Small reusable widgets: a log-scale slider, a fold-away section, an eliding label."""
 
 from __future__ import annotations
 
 import math
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QSizePolicy, QSlider, QToolButton, QVBoxLayout, QWidget
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QPainter, QPaintEvent
+from PySide6.QtWidgets import (
+    QLabel,
+    QSizePolicy,
+    QSlider,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 LOG_SLIDER_STEPS = 400
 
@@ -91,3 +99,32 @@ class CollapsibleSection(QWidget):
         self.button.setArrowType(Qt.ArrowType.DownArrow if checked else Qt.ArrowType.RightArrow)
         self.content.setVisible(checked)
         self.toggled.emit(checked)
+
+
+class ElidedLabel(QLabel):
+    """A one-line label that shortens its text with '…' when narrow, instead of making its
+    layout wider or clipping. ``text()`` stays the whole text; so does the tooltip."""
+
+    def __init__(
+        self,
+        text: str = "",
+        mode: Qt.TextElideMode = Qt.TextElideMode.ElideRight,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(text, parent)
+        self.elide_mode = mode
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt API)
+        width = self.fontMetrics().horizontalAdvance("…") * 3
+        return QSize(width, super().minimumSizeHint().height())
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802
+        rect = self.contentsRect()
+        shown = self.fontMetrics().elidedText(self.text(), self.elide_mode, rect.width())
+        painter = QPainter(self)
+        self.style().drawItemText(
+            painter, rect, int(self.alignment()), self.palette(), self.isEnabled(), shown,
+            self.foregroundRole(),
+        )
+        painter.end()

@@ -54,14 +54,18 @@ def build_actions(w: MainWindow) -> None:
         w, "Copy Result", s.copy_result, "Ctrl+Shift+C", "Copy the result to the clipboard"
     )
     w.quit_action = make_action(w, "Quit", w.close, ks.Quit)
-    w.undo_action = w.undo_stack.createUndoAction(w, "Undo")
-    w.undo_action.setShortcut(ks.Undo)
-    w.redo_action = w.undo_stack.createRedoAction(w, "Redo")
-    w.redo_action.setShortcut(ks.Redo)
+    w.undo_action = w.undo_group.createUndoAction(w, "Undo")
+    w.undo_action.setShortcuts(ks.Undo)  # every platform binding (Ctrl+Y and Ctrl+Shift+Z)
+    w.redo_action = w.undo_group.createRedoAction(w, "Redo")
+    w.redo_action.setShortcuts(ks.Redo)
+    for action in (w.undo_action, w.redo_action):
+        w.addAction(action)
     w.paste_action = make_action(
         w, "Paste Image", i.paste, ks.Paste, "Paste an image into the focused pane"
     )
     w.clear_styles_action = make_action(w, "Remove All Styles", w.style_pane.clear)
+    w.style_pane.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
+    w.style_pane.addAction(w.clear_styles_action)
     w.run_action = make_action(
         w, "Stylize", r.toggle_run, ["Ctrl+Return", "Ctrl+Enter"], "Start (or stop) the run"
     )
@@ -82,7 +86,7 @@ def build_actions(w: MainWindow) -> None:
 
 def build_menus(w: MainWindow) -> None:
     bar = w.menuBar()
-    file_menu = bar.addMenu("&File")
+    w.file_menu = file_menu = bar.addMenu("&File")
     file_menu.addActions(
         [
             w.open_action,
@@ -97,17 +101,18 @@ def build_menus(w: MainWindow) -> None:
     file_menu.addActions([w.save_action, w.save_as_action])
     file_menu.addSeparator()
     file_menu.addAction(w.quit_action)
-    edit_menu = bar.addMenu("&Edit")
+    w.edit_menu = edit_menu = bar.addMenu("&Edit")
     edit_menu.addActions([w.undo_action, w.redo_action])
     edit_menu.addSeparator()
     edit_menu.addActions([w.copy_action, w.paste_action, w.clear_styles_action])
-    view_menu = bar.addMenu("&View")
+    w.view_menu = view_menu = bar.addMenu("&View")
     view_menu.addActions([w.zoom_in_action, w.zoom_out_action, w.fit_action, w.actual_action])
     view_menu.addSeparator()
     view_menu.addAction(w.compare_action)
     view_menu.addSeparator()
     view_menu.addAction(w.params_dock.toggleViewAction())
     view_menu.addAction(w.gallery_dock.toggleViewAction())
+    view_menu.addAction(w.history_dock.toggleViewAction())
     if w.theme is not None:
         appearance = view_menu.addMenu("Appearance")
         group = QActionGroup(w)
@@ -117,7 +122,7 @@ def build_menus(w: MainWindow) -> None:
             act.setChecked(name == w.theme.appearance)
             act.triggered.connect(lambda _c=False, n=name: w._set_appearance(n))
             group.addAction(act)
-    run_menu = bar.addMenu("&Run")
+    w.run_menu = run_menu = bar.addMenu("&Run")
     run_menu.addActions([w.run_action, w.stop_action])
     help_menu = bar.addMenu("&Help")
     help_menu.addAction(make_action(w, "About NST Desktop", w.show_about))

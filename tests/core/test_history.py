@@ -10,6 +10,7 @@ from PIL import Image
 
 from nst_desktop.core import paths
 from nst_desktop.core.history import PNG_PARAMS_KEY, HistoryStore
+from nst_desktop.core.imageio import read_params
 from nst_desktop.core.trash import private_trash_dir
 from nst_desktop.engine.params import Params, StyleInput
 from nst_desktop.errors import ImageLoadError, ParameterError
@@ -41,6 +42,8 @@ def test_record_an_rgb_result(content_image, params):
     with Image.open(entry.thumbnail_path) as thumb:
         assert thumb.size == (64, 48)
     assert store.entries() == [entry]
+    # Under the key every saved result uses: dropped on the window, it restores its settings.
+    assert read_params(entry.result_path) == params
 
 
 def test_record_a_saved_file_and_list_newest_first(tmp_path, params):

@@ -1,0 +1,223 @@
+"""The style gallery and the run history, wired into the main window.
+
+:func:`attach_library` builds both panels in the window's docks (the real app
+does this in :func:`nst_desktop.ui.app.open_window`; tests that only need the
+window build :class:`MainWindow` alone). Each panel may fail to open on its
+own (a gallery written by a newer version, an unwritable home): the window
+then says why, in the status bar and in the dock, and works without it.
+
+What the wiring does:
+
+- gallery: double-click / Enter / Gallery ▸ Use Selected Styles replaces the
+  styles (several make a blend); dragging styles onto the style pane drops
+  their files; "Add Style to Gallery" (style pane context menu, Gallery menu)
+  imports the style shown; the gallery's titles name gallery styles in the
+  window, the history and the default save name.
+- history: every finished run is recorded (off the GUI thread); Open shows a
+  past result, Restore Parameters puts its settings back as one undo step and
+  reloads its photo and styles where they still exist.
+- undo: the window's Ctrl+Z goes through its QUndoGroup, whose active stack
+  is the gallery's while the gallery has focus and the parameters' otherwise.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, Qt
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QApplication, QLabel, QMenu, QStyle, QWidget
+
+from nst_desktop.core.gallery_store import GalleryStore
+from nst_desktop.core.history import HistoryStore
+from nst_desktop.engine import Params, Result
+from nst_desktop.errors import NSTError
+from nst_desktop.ui.gallery_panel import GalleryPanel
+from nst_desktop.ui.history_panel import HistoryPanel
+
+if TYPE_CHECKING:
+    from nst_desktop.ui.main_window import MainWindow
+
+GALLERY_COLUMNS = 2  # the gallery dock's first width shows this many thumbnails a row
+
+
+def unavailable_label(what: str, reason: str) -> QLabel:
+    """What a dock shows instead of a panel that could not be opened."""
+    label = QLabel(f"<b>{what} is not available.</b><br><br>{reason}")
+    label.setObjectName("library_unavailable")
+    label.setWordWrap(True)
+    label.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+    label.setMargin(12)
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    return label
+
+
+def gallery_width(gallery: GalleryPanel, columns: int) -> int:
+    """The panel width that shows ``columns`` thumbnails a row beside the scroll bar."""
+    view = gallery.view
+    scroll_bar = view.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent, None, view)
+    return columns * view.gridSize().width() + scroll_bar + 2 * view.frameWidth() + 2
+
+
+class Library(QObject):
+    """The window's gallery and history panels and their wiring. No signals.
+
+    ``gallery`` and ``history`` are None when that part could not be opened.
+    """
+
+    def __init__(
+        self,
+        window: MainWindow,
+        gallery_store: GalleryStore | None = None,
+        history_store: HistoryStore | None = None,
+    ) -> None:
+        super().__init__(window)
+        self.window = window
+        self.gallery: GalleryPanel | None = None
+        self.history: HistoryPanel | None = None
+        self.problems: list[str] = []
+        self._closed = False
+        try:
+            self.gallery = GalleryPanel(gallery_store)
+        except NSTError as exc:
+            self.problems.append(f"The style gallery cannot be opened: {exc}")
+            window.set_gallery_widget(unavailable_label("The style gallery", str(exc)))
+        try:
+            self.history = HistoryPanel(history_store)
+        except NSTError as exc:
+            self.problems.append(f"The run history cannot be opened: {exc}")
+            window.set_history_widget(unavailable_label("The run history", str(exc)))
+        if self.gallery is not None:
+            self._wire_gallery(self.gallery)
+            self._build_actions(self.gallery)
+        if self.history is not None:
+            self._wire_history(self.history)
+        window.gallery_dock.raise_()
+        if not window.state_restored and self.gallery is not None:
+            width = gallery_width(self.gallery, GALLERY_COLUMNS)
+            window.resizeDocks([window.gallery_dock], [width], Qt.Orientation.Horizontal)
+        window.startup_problems.extend(self.problems)
+        window.show_startup_problems()
+
+    # -- wiring ----------------------------------------------------------------------------
+    def _wire_gallery(self, gallery: GalleryPanel) -> None:
+        w = self.window
+        gallery.setObjectName("gallery_panel")
+        w.set_gallery_widget(gallery)
+        gallery.styles_activated.connect(w.inputs.on_styles_activated)
+        gallery.message.connect(w.show_status)
+        w.style_namer = gallery.store.title_for_path
+        # One Ctrl+Z for the window: the group's active stack decides what it undoes.
+        gallery.release_undo_shortcuts()
+        w.undo_group.addStack(gallery.undo_stack)
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            app.focusChanged.connect(self.on_app_focus_changed)
+
+    def _wire_history(self, history: HistoryPanel) -> None:
+        w = self.window
+        history.setObjectName("history_panel")
+        w.set_history_widget(history)
+        if self.gallery is not None:
+            history.style_namer = self.gallery.store.title_for_path
+        history.open_requested.connect(self.on_history_open_requested)
+        history.params_restore_requested.connect(self.on_history_params_restore_requested)
+        history.message.connect(w.show_status)
+        w.runner.controller.finished.connect(self.on_run_finished)
+
+    def _build_actions(self, gallery: GalleryPanel) -> None:
+        w = self.window
+        self.add_style_action = QAction("Add Style to Gallery", w)
+        self.add_style_action.setStatusTip("Keep the style shown in the Style pane in the gallery")
+        self.add_style_action.triggered.connect(self.add_current_style)
+        self.add_style_action.setEnabled(bool(w.style_pane.entries))
+        w.style_pane.styles_changed.connect(self.on_style_pane_styles_changed)
+        separator = QAction(w.style_pane)
+        separator.setSeparator(True)
+        w.style_pane.insertActions(w.clear_styles_action, [self.add_style_action, separator])
+
+        self.gallery_menu = QMenu("&Gallery", w.menuBar())
+        self.gallery_menu.setObjectName("gallery_menu")
+        w.menuBar().insertMenu(w.run_menu.menuAction(), self.gallery_menu)
+        self.gallery_menu.addActions([gallery.use_action, self.add_style_action])
+        self.gallery_menu.addSeparator()
+        self.gallery_menu.addActions(
+            [gallery.import_action, gallery.import_archive_action, gallery.export_action]
+        )
+
+    # -- the gallery -------------------------------------------------------------------------
+    def on_app_focus_changed(self, old: QWidget | None, now: QWidget | None) -> None:
+        """Undo follows the focus: the gallery's edits in the gallery, else the parameters'."""
+        if self._closed or now is None or self.gallery is None:
+            return
+        if self.gallery is now or self.gallery.isAncestorOf(now):
+            self.window.undo_group.setActiveStack(self.gallery.undo_stack)
+        elif now.window() is self.window:
+            self.window.undo_group.setActiveStack(self.window.undo_stack)
+
+    def on_style_pane_styles_changed(self) -> None:
+        self.add_style_action.setEnabled(bool(self.window.style_pane.entries))
+
+    def add_current_style(self) -> None:
+        """Import the style shown in the style pane into the gallery (in the background)."""
+        w = self.window
+        entry = w.style_pane.selected_entry()
+        if self.gallery is None or entry is None:
+            w.show_status("Add a painting to the Style pane first.")
+            return
+        self.show_gallery()
+        path = entry.image.path
+        record = self.gallery.store.find_by_path(path) if path else None
+        if record is not None:
+            self.gallery.select_ids([record.id])
+            w.show_status(f"'{record.title}' is already in the gallery.")
+        elif path and Path(path).is_file():
+            self.gallery.add_from_path(path)
+        else:  # pasted, or its file is gone: the pixels on screen are what there is
+            self.gallery.add_image(entry.qimage)
+
+    def show_gallery(self) -> None:
+        self.window.gallery_dock.show()
+        self.window.gallery_dock.raise_()
+
+    # -- the history ---------------------------------------------------------------------------
+    def on_run_finished(self, result: Result) -> None:
+        """Keep every finished run (a stopped one is not finished)."""
+        if self.history is not None and not self._closed:
+            self.history.record_result(result.image, result.params, result.elapsed, result.device)
+
+    def on_history_open_requested(self, path: str) -> None:
+        self.window.inputs.show_kept_result(path)
+
+    def on_history_params_restore_requested(self, params: Params) -> None:
+        found = self.window.inputs.restore_params(params, "Restore settings of a past run")
+        self.window.show_status(f"Restored the settings of that run{found}. Ctrl+Z undoes.")
+
+    # -- closing ---------------------------------------------------------------------------------
+    def shutdown(self) -> None:
+        """Finish recording runs, stop imports and thumbnail loads, close the gallery."""
+        if self._closed:
+            return
+        self._closed = True
+        app = QApplication.instance()
+        if self.gallery is not None:
+            if isinstance(app, QApplication):
+                app.focusChanged.disconnect(self.on_app_focus_changed)
+            self.window.undo_group.setActiveStack(self.window.undo_stack)
+            self.window.undo_group.removeStack(self.gallery.undo_stack)
+        if self.history is not None:
+            self.history.shutdown()
+        if self.gallery is not None:
+            self.gallery.shutdown()
+
+
+def attach_library(
+    window: MainWindow,
+    gallery_store: GalleryStore | None = None,
+    history_store: HistoryStore | None = None,
+) -> Library:
+    """Give ``window`` its style gallery and run history (see the module docstring)."""
+    library = Library(window, gallery_store, history_store)
+    window.library = library
+    return library

@@ -1,0 +1,289 @@
+"""Using the gallery and the history from the window: choosing and dragging styles, adding
+the current style, one Ctrl+Z that follows the focus, recording runs, reopening, restoring."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtGui import QGuiApplication
+
+from nst_desktop.core.gallery_store import GalleryStore
+from nst_desktop.core.imageio import load_image
+from nst_desktop.core.paths import history_dir
+from nst_desktop.engine import DeviceInfo, StyleInput
+from nst_desktop.ui.gallery_model import GalleryRole
+from nst_desktop.ui.library import attach_library
+from nst_desktop.ui.main_window import MainWindow
+from nst_desktop.ui.qt_images import rgb_to_qimage
+from nst_desktop.ui.settings import AppSettings
+from tests.gallery_helpers import make_image
+
+from .conftest import TINY
+from .dnd import drag_and_drop
+
+
+@pytest.fixture
+def store(tmp_path):
+    s = GalleryStore(seed_starter=False)
+    for seed, title in enumerate(["Alpha", "Beta", "Gamma"]):
+        s.add(make_image(tmp_path / "art" / f"{title.lower()}.png", seed=seed, size=(40, 32)),
+              title=title)
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def win(qtbot, store, dialogs):
+    """A shown window with a gallery of three styles and an empty history."""
+    settings = AppSettings()
+    settings.save_params(TINY, {"seed_locked": True})
+    window = MainWindow(settings=settings, devices=[DeviceInfo("cpu", "CPU")])
+    qtbot.addWidget(window)
+    attach_library(window, gallery_store=store)
+    window.resize(1280, 800)
+    window.show()
+    qtbot.waitExposed(window)
+    yield window
+    if window.runner.is_running():
+        window.runner.controller.shutdown()
+    window.library.shutdown()
+    assert window.library.gallery.importer.wait_for_done(0)
+
+
+def ids_of(gallery, *titles):
+    rows = range(gallery.proxy.rowCount())
+    by_title = {gallery.proxy.index(r, 0).data(): gallery.proxy.index(r, 0) for r in rows}
+    return [str(by_title[t].data(GalleryRole.Id)) for t in titles]
+
+
+def gallery_titles(gallery):
+    return [gallery.proxy.index(r, 0).data() for r in range(gallery.proxy.rowCount())]
+
+
+def style_names(window):
+    return [e.name for e in window.style_pane.entries]
+
+
+def focus(qtbot, widget):
+    widget.setFocus()
+    qtbot.waitUntil(widget.hasFocus)
+
+
+# -- choosing styles ------------------------------------------------------------------------
+def test_activating_gallery_styles_replaces_the_styles_with_a_blend(win, qtbot, style_file):
+    gallery = win.library.gallery
+    assert win.inputs.open_path(str(style_file), "style")
+    gallery.select_ids(ids_of(gallery, "Alpha", "Gamma"))
+    focus(qtbot, gallery.view)
+    qtbot.keyClick(gallery.view, Qt.Key.Key_Return)
+    assert style_names(win) == ["Alpha", "Gamma"]  # gallery titles, not file names
+    qtbot.waitUntil(lambda: all(row.slider.isVisible() for row in win.style_pane.rows))
+    assert "Gamma · 40 × 32" in win.style_pane.info_label.text()
+
+
+def test_styles_dragged_from_the_gallery_drop_on_the_style_pane(win, style_file):
+    gallery = win.library.gallery
+    assert win.inputs.open_path(str(style_file), "style")
+    gallery.select_ids(ids_of(gallery, "Beta"))
+    selected = gallery.view.selectionModel().selectedIndexes()
+    mime = gallery.model.mimeData([gallery.proxy.mapToSource(i) for i in selected])
+    drag_and_drop(win.style_pane, mime)  # on the large view: replaces
+    assert style_names(win) == ["Beta"]
+    beta = gallery.store.get(ids_of(gallery, "Beta")[0])
+    assert win.style_pane.entries[0].image.path == str(beta.image_path)
+
+    gallery.select_ids(ids_of(gallery, "Alpha", "Gamma"))
+    selected = gallery.view.selectionModel().selectedIndexes()
+    mime = gallery.model.mimeData([gallery.proxy.mapToSource(i) for i in selected])
+    strip = win.style_pane.add_zone.geometry().center()
+    drag_and_drop(win.style_pane, mime, QPoint(strip.x(), strip.y()))  # on the strip: adds
+    assert style_names(win) == ["Beta", "Alpha", "Gamma"]
+
+
+# -- adding the current style ------------------------------------------------------------------
+def test_add_style_to_gallery_from_the_style_pane(win, qtbot, tmp_path):
+    library, gallery = win.library, win.library.gallery
+    assert not library.add_style_action.isEnabled()  # nothing to add yet
+    painting = make_image(tmp_path / "sunflowers.png", seed=42, size=(36, 30))
+    assert win.inputs.open_path(str(painting), "style")
+    assert library.add_style_action.isEnabled()
+    assert library.add_style_action in win.style_pane.actions()  # its context menu
+    win.gallery_dock.hide()
+    with qtbot.waitSignal(gallery.import_finished, timeout=20_000) as done:
+        library.add_style_action.trigger()
+    assert win.gallery_dock.isVisible()
+    (new_id,) = done.args[0]
+    assert gallery.store.get(new_id).title == "Sunflowers"
+    assert gallery.selected_ids() == [new_id]
+    assert "Added 1 style(s)" in win.status_label.text()
+
+    # Once it is used from the gallery, the pane calls it by its title; adding it again
+    # only points at it.
+    gallery.activate_selected()
+    assert style_names(win) == ["Sunflowers"]
+    gallery.select_ids(ids_of(gallery, "Alpha"))
+    with qtbot.assertNotEmitted(gallery.import_finished):
+        library.add_style_action.trigger()
+    assert gallery.selected_ids() == [new_id]
+    assert "'Sunflowers' is already in the gallery" in win.status_label.text()
+
+
+def test_a_pasted_style_is_added_from_its_pixels(win, qtbot, style_image):
+    gallery = win.library.gallery
+    QGuiApplication.clipboard().setImage(rgb_to_qimage(style_image))
+    focus(qtbot, win.style_pane.canvas)
+    win.paste_action.trigger()
+    assert style_names(win) == ["Pasted image"]
+    with qtbot.waitSignal(gallery.import_finished, timeout=20_000) as done:
+        win.library.add_current_style()
+    (new_id,) = done.args[0]
+    added = load_image(gallery.store.get(new_id).image_path)
+    assert added.size == (64, 64)
+    assert np.abs(added.rgb - style_image).max() < 1 / 255 + 1e-6
+
+
+# -- one Ctrl+Z, following the focus ----------------------------------------------------------
+def test_ctrl_z_undoes_in_the_gallery_or_the_parameters_whichever_has_focus(win, qtbot):
+    gallery, model = win.library.gallery, win.model
+    slider = win.params_panel.strength_slider
+    strength = model.params.strength
+    focus(qtbot, slider)
+    qtbot.keyClick(slider, Qt.Key.Key_PageUp)  # a parameter change: one undo step
+    changed = model.params.strength
+    assert changed > strength
+    assert win.undo_group.activeStack() is win.undo_stack
+
+    beta = ids_of(gallery, "Beta")[0]
+    gallery.select_ids([beta])
+    focus(qtbot, gallery.view)
+    qtbot.keyClick(gallery.view, Qt.Key.Key_Delete)
+    assert gallery_titles(gallery) == ["Alpha", "Gamma"]
+    assert win.undo_group.activeStack() is gallery.undo_stack
+    assert win.undo_action.text() == "Undo Delete 'Beta'"  # Edit ▸ Undo says what it undoes
+    assert "Undo with Ctrl+Z" in gallery.status.text()
+
+    qtbot.keyClick(gallery.view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert gallery_titles(gallery) == ["Alpha", "Beta", "Gamma"]  # the style is back
+    assert model.params.strength == changed  # and the parameters are untouched
+
+    focus(qtbot, slider)
+    assert win.undo_group.activeStack() is win.undo_stack
+    qtbot.keyClick(slider, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert model.params.strength == pytest.approx(strength)
+    assert gallery_titles(gallery) == ["Alpha", "Beta", "Gamma"]
+
+    focus(qtbot, gallery.view)  # redo goes the same way
+    qtbot.keyClick(gallery.view, Qt.Key.Key_Z,
+                   Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    assert gallery_titles(gallery) == ["Alpha", "Gamma"]
+    assert model.params.strength == pytest.approx(strength)
+
+
+# -- the history ----------------------------------------------------------------------------------
+def run_to_the_end(window, qtbot):
+    history, controller = window.library.history, window.runner.controller
+    with (
+        qtbot.waitSignal(history.entry_recorded, timeout=90_000) as recorded,
+        qtbot.waitSignal(controller.finished, timeout=90_000),
+    ):
+        window.run_action.trigger()
+    qtbot.waitUntil(lambda: not window.runner.is_running(), timeout=10_000)
+    return recorded.args[0]
+
+
+def test_a_finished_run_is_recorded_with_the_gallery_titles(win, qtbot, content_file):
+    gallery, history = win.library.gallery, win.library.history
+    assert win.inputs.open_path(str(content_file), "content")
+    gallery.select_ids(ids_of(gallery, "Gamma"))
+    gallery.activate_selected()
+    entry = run_to_the_end(win, qtbot)
+    assert history.entry_ids() == [entry.id]
+    assert entry.title == "photo + Gamma"
+    assert entry.params == win.result.params and entry.device == "cpu"
+    kept = load_image(entry.result_path)
+    assert kept.rgb.shape == win.result.image.shape
+    assert kept.params == win.result.params  # a kept result restores like a saved one
+    assert "photo × Gamma" in win.result_pane.info_label.text()
+    assert win.saving.default_path().name.startswith("photo-Gamma")
+
+
+def test_a_stopped_run_is_not_recorded(win, qtbot, content_file, style_file, monkeypatch):
+    history = win.library.history
+    recorded = []
+    monkeypatch.setattr(history, "record_result", lambda *args: recorded.append(args))
+    assert win.inputs.open_path(str(content_file), "content")
+    assert win.inputs.open_path(str(style_file), "style")
+    win.model.set_value("iterations", 300)
+    win.runner.controller.progress.connect(
+        lambda event: win.stop_action.trigger() if event.step == 2 else None)
+    with qtbot.waitSignal(win.runner.controller.cancelled, timeout=90_000):
+        win.run_action.trigger()
+    qtbot.waitUntil(lambda: not win.runner.is_running(), timeout=10_000)
+    assert win.result is not None and win.result.steps >= 2
+    assert recorded == []
+
+
+def kept_run(window, qtbot, content_image, params):
+    """Record a run straight into the history (no engine), and select it."""
+    history = window.library.history
+    with qtbot.waitSignal(history.entry_recorded, timeout=20_000) as recorded:
+        history.record_result(content_image, params, 4.0, "cpu")
+    history.select_row(0)
+    return recorded.args[0]
+
+
+def test_open_shows_a_past_result_without_touching_the_parameters(
+    win, qtbot, dialogs, content_image, style_image
+):
+    params = TINY.replace(style_weight=3e5, content="/gone/photo.png",
+                          styles=(StyleInput("/gone/art.png"),))
+    entry = kept_run(win, qtbot, style_image, params)
+    before = win.model.params
+    win.library.history.open_selected()
+    assert win.result is not None
+    assert np.abs(win.result.image - load_image(entry.result_path).rgb).max() == 0
+    assert win.result.params == params  # saving it embeds the run's own parameters
+    assert win.model.params == before and win.undo_stack.count() == 0
+    assert win.runner.saved_path is None and win.save_action.isEnabled()
+    assert "from the history" in win.status_label.text()
+    assert win.close()  # it is kept in the history: closing does not ask to save it
+    assert not dialogs.named("question")
+
+
+def test_restore_parameters_is_one_undo_step_and_reloads_the_images(
+    win, qtbot, content_file, content_image
+):
+    gallery = win.library.gallery
+    alpha, beta = (str(gallery.store.get(i).image_path) for i in ids_of(gallery, "Alpha", "Beta"))
+    params = TINY.replace(
+        style_weight=12345.0, iterations=7, content=str(content_file),
+        styles=(StyleInput(alpha, 0.25), StyleInput(beta, 0.75)), seed=99,
+    )
+    kept_run(win, qtbot, content_image, params)
+    before = win.model.params
+    win.library.history.restore_selected()
+    assert win.model.params.style_weight == 12345.0 and win.model.params.iterations == 7
+    assert win.model.params.seed == 99
+    assert win.undo_stack.count() == 1  # one step, however many values changed
+    assert win.content is not None and win.content.path == str(content_file)
+    assert style_names(win) == ["Alpha", "Beta"] and win.style_pane.weights() == [0.25, 0.75]
+    assert "photo, 2 styles found" in win.status_label.text()
+    win.undo_action.trigger()
+    assert win.model.params == before
+
+
+def test_restore_says_when_the_images_are_gone(win, qtbot, content_image):
+    params = TINY.replace(iterations=9, content="/gone/photo.png",
+                          styles=(StyleInput("/gone/art.png"),))
+    kept_run(win, qtbot, content_image, params)
+    win.library.history.restore_selected()
+    assert win.model.params.iterations == 9
+    assert win.content is None and not win.style_pane.entries
+    assert "input images were not found" in win.status_label.text()
+
+
+def test_history_entries_are_on_disk_for_the_next_session(win, qtbot, content_image):
+    entry = kept_run(win, qtbot, content_image, TINY)
+    assert entry.folder.parent == history_dir()
+    assert (entry.folder / "result.png").is_file()
