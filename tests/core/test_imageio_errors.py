@@ -14,8 +14,7 @@ from nst_desktop.core import imageload
 from nst_desktop.core.imageio import load_image, load_image_bytes, read_params
 from nst_desktop.errors import ImageLoadError, ImageTooLargeError, NSTError
 from tests.core.pngbuild import chunk, header_only_png, png_bytes, size_only_png
-
-running_as_root = hasattr(os, "geteuid") and os.geteuid() == 0
+from tests.core.unprivileged import run_check
 
 
 def _noise(height: int = 64, width: int = 64) -> np.ndarray:
@@ -61,15 +60,24 @@ def test_unreadable_file(tmp_path, monkeypatch):
         read_params(path)
 
 
-@pytest.mark.skipif(running_as_root or os.name != "posix", reason="root reads any file")
+@pytest.mark.skipif(os.name != "posix", reason="POSIX file modes")
 def test_unreadable_file_for_real(tmp_path):
+    """A file its owner made unreadable (checked without root's power to read anything)."""
     path = tmp_path / "secret.png"
     path.write_bytes(_encoded("PNG"))
     path.chmod(0)
     try:
-        assert "permission" in _load_error(path)
+        printed = run_check(f"""
+            from nst_desktop.core.imageio import load_image
+            from nst_desktop.errors import ImageLoadError
+            try:
+                load_image({str(path)!r})
+            except ImageLoadError as exc:
+                print(exc)
+            """)
     finally:
         path.chmod(0o644)
+    assert "permission" in printed and "secret.png" in printed
 
 
 def test_empty_file(tmp_path):
