@@ -100,6 +100,13 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--pooling", choices=P.POOLINGS, help=f"(default {d.pooling})")
     g.add_argument("--device", help=f"auto, cpu, cuda, cuda:N or mps (default {d.device})")
     g.add_argument("--precision", choices=P.PRECISIONS, help=f"(default {d.precision})")
+    g.add_argument(
+        "--low-memory",
+        action="store_true",
+        default=None,
+        help="recompute the network block by block and keep a short L-BFGS history: "
+        "larger sizes fit in GPU memory, each step is slower",
+    )
     g = ap.add_argument_group("output")
     g.add_argument("--quality", type=int, default=95, help="JPEG/WebP quality")
     g.add_argument(
@@ -146,6 +153,7 @@ _SIMPLE = [
     "pooling",
     "device",
     "precision",
+    "low_memory",
 ]
 
 

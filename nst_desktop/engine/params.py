@@ -37,6 +37,8 @@ POOLINGS = ("max", "avg")
 DEVICES = ("auto", "cuda", "mps", "cpu")
 PRECISIONS = ("auto", "fp32", "tf32", "bf16")
 STYLE_LOSSES = ("gram", "w2")
+LBFGS_HISTORY = 100  # L-BFGS curvature pairs kept (each pair: two image-sized tensors)
+LOW_MEMORY_LBFGS_HISTORY = 10
 
 
 @dataclass(frozen=True)
@@ -68,8 +70,8 @@ class Params:
     style_loss: str = "gram"
     # Optimisation.
     optimizer: str = "lbfgs"
-    iterations: int = 60  # at the final (full) size
-    coarse_iterations: int = 150  # at each coarser size of the schedule
+    iterations: int = 40  # at the final (full) size
+    coarse_iterations: int = 80  # at each coarser size of the schedule
     learning_rate: float = 0.02  # Adam step, in 0..1 pixel units
     coarse_to_fine: bool = True
     min_size: int = 128  # the coarsest size of the schedule
@@ -85,6 +87,9 @@ class Params:
     pooling: str = "max"
     device: str = "auto"
     precision: str = "auto"
+    # Low memory: recompute the network block by block in the backward pass (exact) and keep
+    # a short L-BFGS history (LOW_MEMORY_LBFGS_HISTORY), for large sizes on small GPUs.
+    low_memory: bool = False
     # Reporting (does not change the result).
     preview_every: int = 10
 

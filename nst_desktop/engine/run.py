@@ -36,7 +36,12 @@ from nst_desktop.engine.device import (
     size_that_fits,
 )
 from nst_desktop.engine.losses import StyleTarget, content_loss, tv_loss
-from nst_desktop.engine.params import VGG19_LAYERS, Params
+from nst_desktop.engine.params import (
+    LBFGS_HISTORY,
+    LOW_MEMORY_LBFGS_HISTORY,
+    VGG19_LAYERS,
+    Params,
+)
 from nst_desktop.engine.vgg import VGGFeatures, build_network
 from nst_desktop.errors import OutOfMemoryError, ParameterError
 
@@ -160,8 +165,74 @@ class Objective:
         optimizer.zero_grad(set_to_none=True)
         return self(image)
 
+    def _layer_loss(self, name: str, feat: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """(content term, weighted style term) of one layer's activation, unweighted by
+        content_weight / style_weight."""
+        p = self.p
+        zero = feat.new_zeros((), dtype=torch.float32)
+        c = content_loss(feat.float(), self.c_targets[name], self.c_scales[name]) if (
+            name in self.c_targets
+        ) else zero
+        s = zero
+        if name in self.s_targets:
+            w = self.layer_weights[p.style_layers.index(name)]
+            s = w * self.s_targets[name].loss(feat.float())
+        return c, s
+
+    def _segmented(self, image: torch.Tensor) -> torch.Tensor:
+        """The same loss and gradient as the plain path, holding one network block's
+        activations at a time: a no-grad forward keeps each block's input, then each block
+        is recomputed with autograd from the deepest up, its layers' losses backpropagated
+        together with the gradient arriving from the block after it."""
+        p = self.p
+        segments = self.net.segments()
+        wanted = set(self.c_targets) | set(self.s_targets)
+        inputs: list[torch.Tensor | None] = []
+        with torch.no_grad(), autocast(self.precision, self.device):
+            x = self.net.norm(image)
+            for i, seg in enumerate(segments):
+                inputs.append(x)
+                if i + 1 < len(segments):
+                    for _, module in seg:
+                        x = module(x)
+            del x
+        c_total = image.new_zeros(())
+        s_total = image.new_zeros(())
+        grad: torch.Tensor | None = None
+        for i in reversed(range(len(segments))):
+            x_in = inputs[i]
+            assert x_in is not None
+            inputs[i] = None
+            x_in = x_in.detach().requires_grad_(True)
+            terms: list[torch.Tensor] = []
+            with autocast(self.precision, self.device):
+                x = x_in
+                for name, module in segments[i]:
+                    x = module(x)
+                    if name in wanted:
+                        c, s = self._layer_loss(name, x)
+                        c_total = c_total + c.detach()
+                        s_total = s_total + s.detach()
+                        terms.append(p.content_weight * c + p.style_weight * s)
+            if grad is not None:
+                terms.append((x.float() * grad).sum())
+            if terms:
+                torch.stack([t.float() for t in terms]).sum().backward()
+            grad = x_in.grad.float() if x_in.grad is not None else torch.zeros_like(x_in).float()
+            del x, x_in, terms
+        assert grad is not None
+        t_loss = tv_loss(image) if p.tv_weight > 0 else image.new_zeros(())
+        with autocast(self.precision, self.device):
+            normalised = self.net.norm(image)
+        ((normalised.float() * grad).sum() + p.tv_weight * t_loss).backward()
+        total = p.content_weight * c_total + p.style_weight * s_total + p.tv_weight * t_loss
+        self.parts = [v.detach() for v in (c_total, s_total, t_loss, total)]
+        return total.detach()
+
     def __call__(self, image: torch.Tensor) -> torch.Tensor:
         p = self.p
+        if p.low_memory:
+            return self._segmented(image)
         with autocast(self.precision, self.device):
             feats = self.net(image)
         c_loss = sum(
@@ -250,14 +321,15 @@ class StyleTransfer:
                 free, _total = torch.cuda.mem_get_info(device)
                 budget = int(free * 0.9)
             suggested = (
-                size_that_fits(budget, w / h, precision)
+                size_that_fits(budget, w / h, precision, **memory_options(p))  # type: ignore[arg-type]
                 if budget is not None
                 else max(64, int(p.size * 0.7) // 16 * 16)
             )
             suggested = min(suggested, max(16, int(p.size * 0.9)))
+            advice = "" if p.low_memory else ", turn on Low memory (Advanced)"
             raise OutOfMemoryError(
                 f"The {device.type.upper()} ran out of memory at {p.size} px. "
-                f"Try an output size of {suggested} px or less, or use the CPU.",
+                f"Try an output size of {suggested} px or less{advice}, or use the CPU.",
                 suggested_size=suggested,
             ) from None
         finally:
@@ -424,7 +496,7 @@ class StyleTransfer:
             [image],
             lr=1.0,
             max_iter=1,
-            history_size=100,
+            history_size=LOW_MEMORY_LBFGS_HISTORY if p.low_memory else LBFGS_HISTORY,
             tolerance_grad=-1,
             tolerance_change=-1,
         )
@@ -437,7 +509,18 @@ class StyleTransfer:
         return to_numpy(img)
 
 
+def memory_options(params: Params) -> dict[str, object]:
+    """What besides the image's shape and the precision decides a run's memory."""
+    return {
+        "low_memory": params.low_memory,
+        "optimizer": params.optimizer,
+        "history": LOW_MEMORY_LBFGS_HISTORY if params.low_memory else LBFGS_HISTORY,
+    }
+
+
 def estimate_run_memory(params: Params, content_shape: tuple[int, int]) -> int:
+    """Peak memory of a run at full size (the largest scale) on ``content_shape``."""
     h, w = scaled_shape(content_shape[0], content_shape[1], params.size)
     device = resolve_device(params.device)
-    return estimate_memory(h, w, resolve_precision(params.precision, device))
+    precision = resolve_precision(params.precision, device)
+    return estimate_memory(h, w, precision, **memory_options(params))  # type: ignore[arg-type]

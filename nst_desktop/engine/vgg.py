@@ -122,6 +122,16 @@ class VGGFeatures(nn.Module):
         self.eval()
         self.requires_grad_(False)
 
+    def segments(self) -> list[list[tuple[str, nn.Module]]]:
+        """The network cut after each pooling layer: the blocks the low-memory backward
+        recomputes one at a time. Ends at the deepest layer in use."""
+        out: list[list[tuple[str, nn.Module]]] = [[]]
+        for name, module in self.net.named_children():
+            out[-1].append((name, module))
+            if name.startswith("pool"):
+                out.append([])
+        return [seg for seg in out if seg]
+
     def forward(self, image: torch.Tensor) -> dict[str, torch.Tensor]:
         """``image``: (N, 3, H, W) RGB in 0..1. Returns {layer: activation}."""
         x = self.norm(image)

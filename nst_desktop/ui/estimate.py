@@ -10,6 +10,10 @@ from nst_desktop.engine import DeviceInfo, Params, estimate_run_memory, scaled_s
 from nst_desktop.errors import NSTError
 from nst_desktop.ui.settings import STARTUP_SECONDS
 
+# A low-memory step recomputes the network's forward pass: measured 4.15 s against 3.3 s per
+# step at 512 px on the CPU (tests/benchmarks/bench.py --param low_memory=true).
+LOW_MEMORY_TIME_FACTOR = 1.25
+
 
 @dataclass(frozen=True)
 class Estimate:
@@ -78,9 +82,10 @@ def estimate(
         memory = estimate_run_memory(params, content_shape)
     except NSTError:
         return None
-    seconds = STARTUP_SECONDS.get(device_type, 3.0) + rate(device_type) * pixel_iterations(
-        params, content_shape
-    )
+    work = pixel_iterations(params, content_shape)
+    if params.low_memory:
+        work *= LOW_MEMORY_TIME_FACTOR
+    seconds = STARTUP_SECONDS.get(device_type, 3.0) + rate(device_type) * work
     available = device.memory_bytes if device_type != "cpu" else system_memory()
     fits = available is None or memory <= available * 0.9
     h, w = scaled_shape(content_shape[0], content_shape[1], params.size)

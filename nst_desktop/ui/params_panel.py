@@ -205,6 +205,13 @@ class ParamsPanel(QWidget):
             "Lower precision is faster on GPUs and uses less memory.",
         )
         form.addRow("Precision", self.precision_combo)
+        self.low_memory_check = QCheckBox("Low memory (slower)")
+        self.low_memory_check.setToolTip(
+            "Recompute the network block by block and keep a short optimiser history: large\n"
+            "sizes fit on small GPUs, at about a third more time per step."
+        )
+        self._bind_check("low_memory", self.low_memory_check)
+        form.addRow(self.low_memory_check)
         self.coarse_check = QCheckBox("Coarse to fine")
         self.coarse_check.setToolTip("Solve at small sizes first: large-scale structure, faster.")
         self._bind_check("coarse_to_fine", self.coarse_check)

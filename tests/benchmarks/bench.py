@@ -45,9 +45,11 @@ def find_shared() -> Path:
     raise SystemExit("cannot find shared/ (set NST_SHARED_DIR)")
 
 
-def score(shared: Path, out: Path, content: Path, style: Path, device: str) -> dict:
+def score(shared: Path, out: Path, content: Path, style: Path, device: str, size: int) -> dict:
+    """nst_score at the run's own size (its default, 512, would upsample smaller results)."""
     cmd = [sys.executable, str(shared / "tools" / "nst_score.py"), str(out), "--content",
-           str(content), "--style", str(style), "--device", "cuda" if "cuda" in device else "cpu"]
+           str(content), "--style", str(style), "--size", str(size),
+           "--device", "cuda" if "cuda" in device else "cpu"]
     return json.loads(subprocess.run(cmd, check=True, capture_output=True, text=True).stdout)
 
 
@@ -118,7 +120,7 @@ def main() -> None:
                 row = {"size": size, "device": str(resolve_device(device_name)),
                        "precision": precision, **run_one(p, content, style, net, out)}
                 row.update({k: v for k, v in score(shared, out, content_path, style_path,
-                                                   row["device"]).items() if k != "size"})
+                                                   row["device"], size).items() if k != "size"})
                 rows.append(row)
                 print(json.dumps(row), flush=True)
             if a.cold:

@@ -89,3 +89,12 @@ def test_module_entry_point_and_help():
     for option in ("--strength", "--style-loss", "--preserve-color", "--params-from",
                    "--save-every", "--device", "--precision", "--pooling", "--init"):
         assert option in out.stdout
+
+
+def test_low_memory_flag_reaches_the_run_and_the_saved_parameters(images, tmp_path):
+    out = tmp_path / "low.png"
+    assert cli.main([str(images["c"]), str(images["s"]), "-o", str(out), "--low-memory",
+                     *FAST]) == 0
+    assert read_params(out).low_memory is True
+    plain = cli.params_from_args(cli.build_parser().parse_args(["c", "s", "-o", "x.png"]))
+    assert plain.low_memory is False

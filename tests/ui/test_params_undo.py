@@ -150,3 +150,19 @@ def test_a_corrupt_settings_file_gives_defaults(qtbot):
     settings.qsettings.setValue("params/extras", "[1, 2")
     params, extras = settings.load_params()
     assert params == Params() and extras == {}
+
+
+def test_low_memory_checkbox_lowers_the_memory_estimate_and_is_undoable(loaded_window):
+    panel = loaded_window.params_panel
+    panel.size_spin.setValue(2048)
+    plain = panel.current_estimate
+    assert plain is not None and not loaded_window.model.params.low_memory
+    panel.low_memory_check.setChecked(True)
+    low = panel.current_estimate
+    assert loaded_window.model.params.low_memory
+    assert low.memory_bytes < 0.5 * plain.memory_bytes
+    assert low.seconds > plain.seconds
+    loaded_window.undo_action.trigger()
+    assert not panel.low_memory_check.isChecked()
+    assert not loaded_window.model.params.low_memory
+    assert panel.current_estimate.memory_bytes == plain.memory_bytes

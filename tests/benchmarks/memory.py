@@ -1,0 +1,153 @@
+"""Peak memory of a run against the estimate the size control shows (not a default test).
+
+    python tests/benchmarks/memory.py --sizes 256 512 768 --json memory.json
+    python tests/benchmarks/memory.py --device cuda --sizes 1024 2048 4096
+
+Each size x mode (plain, --low-memory) runs in a fresh process: a single-scale L-BFGS run of
+a few iterations on shared/images/tubingen.jpg styled by starry_night.jpg.
+
+- CUDA: the peak is ``torch.cuda.max_memory_allocated`` over the run.
+- CPU: the peak is the growth of the process's resident memory from before the network was
+  built to its high-water mark (``ru_maxrss``), with glibc told to give every block over
+  64 KiB back to the system when freed (``MALLOC_MMAP_THRESHOLD_``) so that the high-water
+  mark follows the live tensors instead of the allocator's caches.
+
+A run of a few iterations holds only a few L-BFGS curvature pairs; the pairs it would still
+add until the history is full (each pair: two 3 x H x W float32 tensors) are added to the
+measured peak, so the figure is the peak of a full-length run. The estimate is
+``nst_desktop.engine.estimate_memory``; the table gives estimate / measured.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+ITERATIONS = 3
+
+
+def rss_bytes() -> int:
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+def synthetic(h: int, w: int, seed: int) -> np.ndarray:
+    """A smooth random RGB image (for runs without shared/)."""
+    rng = np.random.default_rng(seed)
+    small = rng.random((h // 16 + 1, w // 16 + 1, 3), dtype=np.float32)
+    return np.ascontiguousarray(small.repeat(16, 0).repeat(16, 1)[:h, :w])
+
+
+def child(size: int, low_memory: bool, device_name: str, precision: str,
+          use_synthetic: bool) -> dict:
+    import torch
+    from bench import find_shared
+
+    from nst_desktop.core.imageio import load_image
+    from nst_desktop.engine import Params, StyleInput, StyleTransfer, build_network
+    from nst_desktop.engine.device import resolve_device, resolve_precision
+    from nst_desktop.engine.params import LBFGS_HISTORY, LOW_MEMORY_LBFGS_HISTORY
+    from nst_desktop.engine.run import estimate_run_memory, scaled_shape
+
+    torch.set_num_threads(max(1, os.cpu_count() or 1))
+    if use_synthetic:
+        content_rgb, style_rgb = synthetic(768, 1024, 1), synthetic(640, 1024, 2)
+    else:
+        shared = find_shared()
+        content_rgb = load_image(shared / "images" / "tubingen.jpg").rgb
+        style_rgb = load_image(shared / "images" / "starry_night.jpg").rgb
+    device = resolve_device(device_name)
+    p = Params(
+        size=size,
+        coarse_to_fine=False,
+        iterations=ITERATIONS,
+        low_memory=low_memory,
+        device=device_name,
+        precision=precision,
+        styles=(StyleInput("starry_night.jpg"),),
+    )
+    before = rss_bytes()
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+        torch.cuda.reset_peak_memory_stats(device)
+        base_cuda = torch.cuda.memory_allocated(device)
+    layers = list(dict.fromkeys([*p.content_layers, *p.style_layers]))
+    net = build_network(p.weights, layers, p.pooling, device)
+    start = time.perf_counter()
+    transfer = StyleTransfer(p, content_rgb, [style_rgb], network=net)
+    for _event in transfer.events():
+        pass
+    seconds = time.perf_counter() - start
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+        peak = torch.cuda.max_memory_allocated(device) - base_cuda
+    else:
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 - before
+    h, w = scaled_shape(*content_rgb.shape[:2], size)
+    history = LOW_MEMORY_LBFGS_HISTORY if low_memory else LBFGS_HISTORY
+    # pairs held after ITERATIONS single-iteration steps: one per step after the first
+    missing_pairs = max(0, history - (ITERATIONS - 1))
+    full = peak + missing_pairs * 2 * 3 * h * w * 4
+    estimate = estimate_run_memory(p, (content_rgb.shape[0], content_rgb.shape[1]))
+    return {
+        "size": size,
+        "shape": [h, w],
+        "device": str(device),
+        "precision": resolve_precision(precision, device),
+        "low_memory": low_memory,
+        "measured_mib": round(full / 2**20),
+        "estimate_mib": round(estimate / 2**20),
+        "ratio": round(estimate / full, 3),
+        "seconds_per_iteration": round(seconds / ITERATIONS, 2),
+    }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--sizes", type=int, nargs="+", default=[256, 512, 768])
+    ap.add_argument("--device", default="cpu")
+    ap.add_argument("--precision", default="auto")
+    ap.add_argument("--modes", nargs="+", default=["plain", "low"], choices=["plain", "low"])
+    ap.add_argument("--synthetic", action="store_true",
+                    help="smooth random images instead of shared/images (same shapes)")
+    ap.add_argument("--json", default=None)
+    ap.add_argument("--child", nargs=2, metavar=("SIZE", "MODE"), help=argparse.SUPPRESS)
+    a = ap.parse_args()
+    if a.child:
+        print(json.dumps(child(int(a.child[0]), a.child[1] == "low", a.device, a.precision,
+                               a.synthetic)))
+        return
+    env = dict(os.environ, MALLOC_MMAP_THRESHOLD_="65536", MALLOC_TRIM_THRESHOLD_="0")
+    rows = []
+    for size in a.sizes:
+        for mode in a.modes:
+            cmd = [sys.executable, __file__, "--child", str(size), mode, "--device", a.device,
+                   "--precision", a.precision, *(["--synthetic"] if a.synthetic else [])]
+            out = subprocess.run(cmd, env=env, check=True, capture_output=True, text=True)
+            row = json.loads(out.stdout.strip().splitlines()[-1])
+            rows.append(row)
+            print(json.dumps(row), flush=True)
+    header = ("size", "shape", "device", "precision", "low_memory", "measured_mib",
+              "estimate_mib", "ratio", "seconds_per_iteration")
+    print("\n| " + " | ".join(header) + " |\n|" + "---|" * len(header))
+    for r in rows:
+        print("| " + " | ".join(str(r[h]) for h in header) + " |")
+    if a.json:
+        Path(a.json).write_text(json.dumps({"date": time.strftime("%Y-%m-%d"), "rows": rows},
+                                           indent=1))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,132 @@
+"""Low-memory mode: the same loss and gradient block by block, less memory, an honest estimate."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from nst_desktop.engine import Params, build_network, estimate_memory
+from nst_desktop.engine.device import size_that_fits
+from nst_desktop.engine.params import LBFGS_HISTORY, LOW_MEMORY_LBFGS_HISTORY
+from nst_desktop.engine.run import Objective, estimate_run_memory, to_tensor
+
+from .helpers import run_to_end, tiny
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _objective_and_grad(params: Params, content, styles, blend, image):
+    layers = list(dict.fromkeys([*params.content_layers, *params.style_layers]))
+    net = build_network(params.weights, layers, params.pooling, torch.device("cpu"))
+    obj = Objective(net, params, content, styles, blend, "fp32", torch.device("cpu"))
+    x = image.clone().requires_grad_(True)
+    total = obj(x)
+    assert x.grad is not None
+    return float(total.detach()), [float(v) for v in obj.parts], x.grad.clone()
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {},
+        {"tv_weight": 0.3, "style_layer_weights": (1.0, 2.0, 0.5, 1.0, 3.0)},
+        {"style_loss": "w2", "content_layers": ("relu2_2", "relu4_2"), "pooling": "avg"},
+        {"style_layers": ("relu1_1", "relu3_1"), "content_layers": ("relu2_1",)},
+    ],
+)
+def test_block_by_block_backward_gives_the_same_loss_and_gradient(
+    content_image, style_image, style_image_2, changes
+):
+    content = to_tensor(content_image)
+    styles = [to_tensor(style_image), to_tensor(style_image_2)]
+    torch.manual_seed(0)
+    image = (content * 0.6 + 0.4 * torch.rand_like(content)).clamp(0, 1)
+    plain = _objective_and_grad(Params(**changes), content, styles, [0.7, 0.3], image)
+    low_params = Params(low_memory=True, **changes)
+    low = _objective_and_grad(low_params, content, styles, [0.7, 0.3], image)
+    assert plain[0] > 0
+    np.testing.assert_allclose(low[0], plain[0], rtol=1e-5)
+    np.testing.assert_allclose(low[1], plain[1], rtol=1e-5, atol=1e-9)
+    scale = float(plain[2].abs().max())
+    assert scale > 0
+    assert float((low[2] - plain[2]).abs().max()) <= 1e-4 * scale
+
+
+def test_with_adam_a_low_memory_run_is_the_plain_run(content_image, style_image):
+    """Adam keeps no history, so only the recomputation differs: the same image."""
+    p = tiny(optimizer="adam", learning_rate=0.05, iterations=8, coarse_iterations=8)
+    _, plain = run_to_end(p, content_image, [style_image])
+    _, low = run_to_end(p.replace(low_memory=True), content_image, [style_image])
+    np.testing.assert_allclose(low.image, plain.image, atol=2e-4)
+    assert low.params.low_memory and not plain.params.low_memory
+
+
+def test_low_memory_lbfgs_keeps_a_short_history(content_image, style_image, monkeypatch):
+    sizes = []
+    real = torch.optim.LBFGS.__init__
+
+    def spy(self, params, **kw):
+        sizes.append(kw["history_size"])
+        real(self, params, **kw)
+
+    monkeypatch.setattr(torch.optim.LBFGS, "__init__", spy)
+    run_to_end(tiny(coarse_to_fine=False, iterations=3), content_image, [style_image])
+    run_to_end(tiny(coarse_to_fine=False, iterations=3, low_memory=True), content_image,
+               [style_image])
+    assert sizes == [LBFGS_HISTORY, LOW_MEMORY_LBFGS_HISTORY]
+
+
+def test_a_low_memory_run_converges_like_a_plain_one(content_image, style_image):
+    from .helpers import gram_distance
+
+    p = tiny(size=64, min_size=32, iterations=20, coarse_iterations=20)
+    _, plain = run_to_end(p, content_image, [style_image])
+    _, low = run_to_end(p.replace(low_memory=True), content_image, [style_image])
+    before = gram_distance(content_image, style_image)
+    assert gram_distance(low.image, style_image) < 0.5 * before
+    assert gram_distance(low.image, style_image) < 1.5 * gram_distance(plain.image, style_image)
+
+
+def test_estimate_counts_the_mode_the_optimizer_and_the_precision():
+    plain = estimate_memory(1536, 2048)
+    low = estimate_memory(1536, 2048, low_memory=True, history=LOW_MEMORY_LBFGS_HISTORY)
+    adam = estimate_memory(1536, 2048, optimizer="adam")
+    bf16 = estimate_memory(1536, 2048, "bf16")
+    assert low < 0.5 * plain
+    assert adam < plain and bf16 < plain
+    p = Params(size=2048, device="cpu")
+    assert estimate_run_memory(p, (768, 1024)) == plain
+    assert estimate_run_memory(p.replace(low_memory=True), (768, 1024)) == low
+    # The size that fits a 4 GiB card is larger in low-memory mode, and fits.
+    small = size_that_fits(4 * 2**30, 4 / 3)
+    large = size_that_fits(4 * 2**30, 4 / 3, low_memory=True, history=LOW_MEMORY_LBFGS_HISTORY)
+    assert large > small
+    h = large * 3 // 4
+    assert estimate_memory(h, large, low_memory=True, history=LOW_MEMORY_LBFGS_HISTORY) <= 4 * 2**30
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc and uses glibc")
+def test_estimate_is_within_a_quarter_of_the_measured_peak_and_low_memory_saves(tmp_path):
+    """tests/benchmarks/memory.py in fresh processes, on the CPU: the measured peak of a run
+    at 384 px, plain and low-memory, against the estimate the size control shows."""
+    script = ROOT / "tests" / "benchmarks" / "memory.py"
+    out = tmp_path / "memory.json"
+    env = dict(os.environ, OMP_NUM_THREADS="2")
+    subprocess.run(
+        [sys.executable, str(script), "--sizes", "384", "--device", "cpu", "--synthetic",
+         "--json", str(out)],
+        check=True, capture_output=True, text=True, env=env, timeout=240,
+    )
+    rows = {r["low_memory"]: r for r in json.loads(out.read_text())["rows"]}
+    for row in rows.values():
+        assert 0.75 <= row["ratio"] <= 1.25, row
+    # What grows with the image (the measured peak less the estimate's fixed part) halves.
+    fixed = estimate_memory(0, 0) / 2**20
+    assert rows[True]["measured_mib"] - fixed < 0.5 * (rows[False]["measured_mib"] - fixed), rows
