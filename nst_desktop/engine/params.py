@@ -119,6 +119,11 @@ class Params:
         sizes.reverse()
         return [(s, self.coarse_iterations) for s in sizes[:-1]] + [(self.size, self.iterations)]
 
+    @property
+    def lbfgs_history(self) -> int:
+        """L-BFGS curvature pairs kept: short in low-memory mode."""
+        return LOW_MEMORY_LBFGS_HISTORY if self.low_memory else LBFGS_HISTORY
+
     def total_iterations(self) -> int:
         return sum(n for _, n in self.schedule())
 

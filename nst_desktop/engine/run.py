@@ -19,6 +19,7 @@ import threading
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import torch
@@ -36,12 +37,7 @@ from nst_desktop.engine.device import (
     size_that_fits,
 )
 from nst_desktop.engine.losses import StyleTarget, content_loss, tv_loss
-from nst_desktop.engine.params import (
-    LBFGS_HISTORY,
-    LOW_MEMORY_LBFGS_HISTORY,
-    VGG19_LAYERS,
-    Params,
-)
+from nst_desktop.engine.params import VGG19_LAYERS, Params
 from nst_desktop.engine.vgg import VGGFeatures, build_network
 from nst_desktop.errors import OutOfMemoryError, ParameterError
 
@@ -235,20 +231,12 @@ class Objective:
             return self._segmented(image)
         with autocast(self.precision, self.device):
             feats = self.net(image)
-        c_loss = sum(
-            (
-                content_loss(feats[k].float(), self.c_targets[k], self.c_scales[k])
-                for k in p.content_layers
-            ),
-            image.new_zeros(()),
-        )
-        s_loss = sum(
-            (
-                w * self.s_targets[k].loss(feats[k].float())
-                for k, w in zip(p.style_layers, self.layer_weights, strict=True)
-            ),
-            image.new_zeros(()),
-        )
+        c_loss = image.new_zeros(())
+        s_loss = image.new_zeros(())
+        for name, feat in feats.items():
+            c, s = self._layer_loss(name, feat)
+            c_loss = c_loss + c
+            s_loss = s_loss + s
         t_loss = tv_loss(image) if p.tv_weight > 0 else image.new_zeros(())
         total = p.content_weight * c_loss + p.style_weight * s_loss + p.tv_weight * t_loss
         total.backward()
@@ -321,7 +309,7 @@ class StyleTransfer:
                 free, _total = torch.cuda.mem_get_info(device)
                 budget = int(free * 0.9)
             suggested = (
-                size_that_fits(budget, w / h, precision, **memory_options(p))  # type: ignore[arg-type]
+                size_that_fits(budget, w / h, precision, **memory_options(p))
                 if budget is not None
                 else max(64, int(p.size * 0.7) // 16 * 16)
             )
@@ -496,7 +484,7 @@ class StyleTransfer:
             [image],
             lr=1.0,
             max_iter=1,
-            history_size=LOW_MEMORY_LBFGS_HISTORY if p.low_memory else LBFGS_HISTORY,
+            history_size=p.lbfgs_history,
             tolerance_grad=-1,
             tolerance_change=-1,
         )
@@ -509,12 +497,12 @@ class StyleTransfer:
         return to_numpy(img)
 
 
-def memory_options(params: Params) -> dict[str, object]:
+def memory_options(params: Params) -> dict[str, Any]:
     """What besides the image's shape and the precision decides a run's memory."""
     return {
         "low_memory": params.low_memory,
         "optimizer": params.optimizer,
-        "history": LOW_MEMORY_LBFGS_HISTORY if params.low_memory else LBFGS_HISTORY,
+        "history": params.lbfgs_history,
     }
 
 
@@ -523,4 +511,4 @@ def estimate_run_memory(params: Params, content_shape: tuple[int, int]) -> int:
     h, w = scaled_shape(content_shape[0], content_shape[1], params.size)
     device = resolve_device(params.device)
     precision = resolve_precision(params.precision, device)
-    return estimate_memory(h, w, precision, **memory_options(params))  # type: ignore[arg-type]
+    return estimate_memory(h, w, precision, **memory_options(params))

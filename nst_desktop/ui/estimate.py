@@ -24,6 +24,11 @@ class Estimate:
     text: str
 
 
+def step_cost(params: Params) -> float:
+    """Time of one step relative to a plain step on the same pixels."""
+    return LOW_MEMORY_TIME_FACTOR if params.low_memory else 1.0
+
+
 def pixel_iterations(params: Params, content_shape: tuple[int, int]) -> float:
     """The optimisation's work: sum over the schedule of iterations x pixels."""
     h, w = content_shape
@@ -82,9 +87,7 @@ def estimate(
         memory = estimate_run_memory(params, content_shape)
     except NSTError:
         return None
-    work = pixel_iterations(params, content_shape)
-    if params.low_memory:
-        work *= LOW_MEMORY_TIME_FACTOR
+    work = pixel_iterations(params, content_shape) * step_cost(params)
     seconds = STARTUP_SECONDS.get(device_type, 3.0) + rate(device_type) * work
     available = device.memory_bytes if device_type != "cpu" else system_memory()
     fits = available is None or memory <= available * 0.9

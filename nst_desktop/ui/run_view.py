@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QSystemTrayIcon
 
 from nst_desktop.engine import Params, Progress, Result, StyleInput, scaled_shape
 from nst_desktop.errors import NSTError, OutOfMemoryError
-from nst_desktop.ui.estimate import LOW_MEMORY_TIME_FACTOR, format_duration, pixel_iterations
+from nst_desktop.ui.estimate import format_duration, pixel_iterations, step_cost
 from nst_desktop.ui.qt_images import rgb_to_qimage
 from nst_desktop.ui.worker import RunController, StyleJob
 
@@ -195,9 +195,8 @@ class RunView(QObject):
             return
         first_elapsed, first_work = self._first_step
         h, wd = self.job.content.shape[:2]
-        work = pixel_iterations(result.params, (h, wd)) - first_work
-        if result.params.low_memory:  # the rate is kept per plain step
-            work *= LOW_MEMORY_TIME_FACTOR
+        # the rate is kept per plain step
+        work = (pixel_iterations(result.params, (h, wd)) - first_work) * step_cost(result.params)
         device_type = result.device.split(":")[0]
         self.window.settings.record_rate(device_type, result.elapsed - first_elapsed, work)
         self.window.params_panel.update_estimate()

@@ -58,7 +58,6 @@ def child(size: int, low_memory: bool, device_name: str, precision: str,
     from nst_desktop.core.imageio import load_image
     from nst_desktop.engine import Params, StyleInput, StyleTransfer, build_network
     from nst_desktop.engine.device import resolve_device, resolve_precision
-    from nst_desktop.engine.params import LBFGS_HISTORY, LOW_MEMORY_LBFGS_HISTORY
     from nst_desktop.engine.run import estimate_run_memory, scaled_shape
 
     torch.set_num_threads(max(1, os.cpu_count() or 1))
@@ -96,9 +95,8 @@ def child(size: int, low_memory: bool, device_name: str, precision: str,
     else:
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 - before
     h, w = scaled_shape(*content_rgb.shape[:2], size)
-    history = LOW_MEMORY_LBFGS_HISTORY if low_memory else LBFGS_HISTORY
     # pairs held after ITERATIONS single-iteration steps: one per step after the first
-    missing_pairs = max(0, history - (ITERATIONS - 1))
+    missing_pairs = max(0, p.lbfgs_history - (ITERATIONS - 1))
     full = peak + missing_pairs * 2 * 3 * h * w * 4
     estimate = estimate_run_memory(p, (content_rgb.shape[0], content_rgb.shape[1]))
     return {
