@@ -86,17 +86,29 @@ def autocast(precision: str, device: torch.device) -> contextlib.AbstractContext
     return contextlib.nullcontext()
 
 
-# Peak memory of a run, as a fixed part plus bytes per output pixel. The network's part
-# (activations kept for the backward pass of VGG-19 to relu5_1, gradients in flight) was
+def no_autocast(device: torch.device) -> contextlib.AbstractContextManager[None]:
+    """Float32 inside an :func:`autocast` region (statistics, losses)."""
+    if device.type in ("cuda", "cpu"):
+        return torch.autocast(device.type, enabled=False)
+    return contextlib.nullcontext()
+
+
+# Peak memory of a run: a fixed part, bytes per output pixel, and in low-memory mode the
+# working set of one strip (see engine/strips.py), which grows with the image until a
+# block's activations fill a strip and then stays put. The network's parts (activations
+# kept for the backward pass of VGG-19 to relu5_1, block inputs, gradients in flight) were
 # fitted on measurements (tests/benchmarks/memory.py); the optimiser's part is arithmetic:
 # image-sized float32 tensors (12 bytes per pixel each) that the optimiser keeps.
-# Fitted on the CPU, 2026-11-28 (256, 512 and 768 px, both modes; the fit is within 2 % at
-# each size above 256 px). The GPU's figures are still to be measured.
+# Fitted on the CPU, 2026-11-28: plain on 256..768 px, low memory on 256..1536 px, within
+# 3 % of every measurement up to 1536 px and checked at 2048 px (README, Memory). The GPU's
+# figures are still to be measured.
 _NETWORK_BYTES_PER_PIXEL = {
     # (precision, low_memory)
     ("fp32", False): 2310.0,
-    ("fp32", True): 1170.0,
+    ("fp32", True): 297.0,
 }
+_STRIP_BYTES_PER_PIXEL = 896.0  # low memory: one strip's working set, per pixel ...
+_STRIP_BYTES_MAX = 217 * 2**20  # ... until it fills the strip (strips.STRIP_ELEMENTS)
 _BF16_FACTOR = 0.6  # activations in bfloat16, gradients and losses still partly float32
 _FIXED_BYTES = 320 * 2**20  # weights, targets, the full-size inputs, allocator slack
 _IMAGE_BYTES_PER_PIXEL = 12.0  # one 3-channel float32 image
@@ -105,18 +117,21 @@ _IMAGE_BYTES_PER_PIXEL = 12.0  # one 3-channel float32 image
 def optimizer_tensors(optimizer: str = "lbfgs", history: int = 100) -> int:
     """Image-sized tensors the optimisation keeps alive: the image, its gradient and the
     content image, plus L-BFGS's direction, previous gradient and curvature pairs (two
-    tensors per pair) or Adam's two moments."""
-    return 3 + (3 + 2 * history if optimizer == "lbfgs" else 2)
+    tensors per pair; ``history`` is the pairs the run will hold, see
+    :func:`nst_desktop.engine.lbfgs.pairs_kept`) or Adam's two moments."""
+    return 3 + (2 + 2 * history if optimizer == "lbfgs" else 2)
 
 
-def bytes_per_pixel(
-    precision: str = "fp32", *, low_memory: bool = False, optimizer: str = "lbfgs",
-    history: int = 100,
-) -> float:
+def _parts(
+    precision: str, low_memory: bool, optimizer: str, history: int
+) -> tuple[float, float, float]:
+    """(bytes per pixel, strip bytes per pixel, strip bytes at most)."""
     network = _NETWORK_BYTES_PER_PIXEL[("fp32", low_memory)]
+    strip, strip_max = (_STRIP_BYTES_PER_PIXEL, float(_STRIP_BYTES_MAX)) if low_memory else (0, 0)
     if precision == "bf16":
-        network *= _BF16_FACTOR
-    return network + _IMAGE_BYTES_PER_PIXEL * optimizer_tensors(optimizer, history)
+        network, strip, strip_max = (v * _BF16_FACTOR for v in (network, strip, strip_max))
+    return network + _IMAGE_BYTES_PER_PIXEL * optimizer_tensors(optimizer, history), strip, \
+        strip_max
 
 
 def estimate_memory(
@@ -124,9 +139,9 @@ def estimate_memory(
     optimizer: str = "lbfgs", history: int = 100,
 ) -> int:
     """Peak memory, in bytes, of a run producing an image of this shape."""
-    per_px = bytes_per_pixel(precision, low_memory=low_memory, optimizer=optimizer,
-                             history=history)
-    return int(_FIXED_BYTES + per_px * height * width)
+    per_px, strip, strip_max = _parts(precision, low_memory, optimizer, history)
+    pixels = height * width
+    return int(_FIXED_BYTES + per_px * pixels + min(strip * pixels, strip_max))
 
 
 def size_that_fits(
@@ -134,11 +149,13 @@ def size_that_fits(
     optimizer: str = "lbfgs", history: int = 100,
 ) -> int:
     """The largest longest-side (multiple of 16) whose estimate fits in ``budget_bytes``."""
-    per_px = bytes_per_pixel(precision, low_memory=low_memory, optimizer=optimizer,
-                             history=history)
-    pixels = max(0.0, (budget_bytes - _FIXED_BYTES) / per_px)
+    per_px, strip, strip_max = _parts(precision, low_memory, optimizer, history)
+    room = budget_bytes - _FIXED_BYTES
+    pixels = room / (per_px + strip)
+    if strip * pixels > strip_max:  # the strip is full before the budget is
+        pixels = (room - strip_max) / per_px
     aspect = max(aspect, 1.0 / aspect)  # longest / shortest
-    longest = int((pixels * aspect) ** 0.5)
+    longest = int((max(0.0, pixels) * aspect) ** 0.5)
     return max(16, longest - longest % 16)
 
 

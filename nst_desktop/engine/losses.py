@@ -25,17 +25,23 @@ SQRTM_GRAD_FLOOR = 1e-2  # relative to the largest singular value
 
 def gram(feat: torch.Tensor) -> torch.Tensor:
     """(1, C, H, W) -> (C, C), normalised by H*W."""
-    _, c, h, w = feat.shape
-    m = feat.reshape(c, h * w)
-    return (m @ m.t()) / (h * w)
+    return moments(feat)[1]
 
 
-def mean_cov(feat: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+def moment_sums(feat: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """(sum of f, sum of f f^T) over the positions of a (1, C, H, W) activation: additive,
+    so a strip at a time gives the same totals as the whole."""
     _, c, h, w = feat.shape
     m = feat.reshape(c, h * w)
-    mean = m.mean(dim=1)
-    centred = m - mean[:, None]
-    return mean, (centred @ centred.t()) / (h * w)
+    return m.sum(dim=1), m @ m.t()
+
+
+def moments(feat: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """(mean, second moment E[f f^T]) over positions: every style loss is a function of
+    these two, which is what lets low-memory mode compute it strip by strip."""
+    _, _, h, w = feat.shape
+    s1, s2 = moment_sums(feat)
+    return s1 / (h * w), s2 / (h * w)
 
 
 class _SqrtmEig(torch.autograd.Function):
@@ -80,29 +86,32 @@ class StyleTarget:
     scale: float = 1.0  # the normaliser that makes the loss relative
 
     @classmethod
-    def blend(cls, kind: str, feats: list[torch.Tensor], weights: list[float]) -> StyleTarget:
+    def blend(
+        cls, kind: str, stats: list[tuple[torch.Tensor, torch.Tensor]], weights: list[float]
+    ) -> StyleTarget:
+        """The target of several styles' (mean, second moment) statistics, blended."""
+        second = sum(w * s for (_, s), w in zip(stats, weights))
+        assert isinstance(second, torch.Tensor)
         if kind == "gram":
-            g = sum(w * gram(f) for f, w in zip(feats, weights))
-            assert isinstance(g, torch.Tensor)
-            return cls(kind, gram=g, scale=float(g.pow(2).sum().clamp_min(1e-12)))
-        means, covs = zip(*(mean_cov(f) for f in feats))
-        mean = sum(w * m for m, w in zip(means, weights))
+            return cls(kind, gram=second, scale=float(second.pow(2).sum().clamp_min(1e-12)))
+        mean = sum(w * m for (m, _), w in zip(stats, weights))
+        assert isinstance(mean, torch.Tensor)
         # Moment-matched mixture: the blend's covariance includes the spread of the means.
-        cov = sum(w * (c + torch.outer(m, m)) for m, c, w in zip(means, covs, weights))
-        assert isinstance(mean, torch.Tensor) and isinstance(cov, torch.Tensor)
-        cov = cov - torch.outer(mean, mean)
+        cov = second - torch.outer(mean, mean)
         eye = torch.eye(cov.shape[0], device=cov.device, dtype=cov.dtype)
         cov = cov + eye * W2_EPS * cov.diagonal().mean().clamp_min(1e-8)
         cov_sqrt = sqrtm(cov)
         scale = float((cov.diagonal().sum() + mean.pow(2).sum()).clamp_min(1e-12))
         return cls(kind, mean=mean, cov=cov, cov_sqrt=cov_sqrt, scale=scale)
 
-    def loss(self, feat: torch.Tensor) -> torch.Tensor:
+    def loss(self, mean: torch.Tensor, second: torch.Tensor) -> torch.Tensor:
+        """The relative style error of an activation with these statistics (see
+        :func:`moments`)."""
         if self.kind == "gram":
             assert self.gram is not None
-            return (gram(feat) - self.gram).pow(2).sum() / self.scale
+            return (second - self.gram).pow(2).sum() / self.scale
         assert self.mean is not None and self.cov is not None and self.cov_sqrt is not None
-        mean, cov = mean_cov(feat)
+        cov = second - torch.outer(mean, mean)
         eye = torch.eye(cov.shape[0], device=cov.device, dtype=cov.dtype)
         cov = cov + eye * W2_EPS * self.cov.diagonal().mean()
         cross = sqrtm(self.cov_sqrt @ cov @ self.cov_sqrt)

@@ -17,7 +17,7 @@ import functools
 import math
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,18 +25,20 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from nst_desktop.engine import color
+from nst_desktop.engine import color, strips
 from nst_desktop.engine.device import (
     autocast,
     estimate_memory,
     free_memory,
     is_out_of_memory,
+    no_autocast,
     precision_context,
     resolve_device,
     resolve_precision,
     size_that_fits,
 )
-from nst_desktop.engine.losses import StyleTarget, content_loss, tv_loss
+from nst_desktop.engine.lbfgs import LBFGS, pairs_kept
+from nst_desktop.engine.losses import StyleTarget, content_loss, moment_sums, moments, tv_loss
 from nst_desktop.engine.params import VGG19_LAYERS, Params
 from nst_desktop.engine.vgg import VGGFeatures, build_network
 from nst_desktop.errors import OutOfMemoryError, ParameterError
@@ -120,8 +122,12 @@ def resize(image: torch.Tensor, shape: tuple[int, int]) -> torch.Tensor:
 class Objective:
     """The loss at one scale: targets computed once, then ``objective(image)`` backpropagates.
 
-    ``parts`` holds the detached (content, style, tv, total) of the last call.
+    ``parts`` holds the detached (content, style, tv, total) of the last call. In low-memory
+    mode everything the network computes is computed strip by strip (see
+    :mod:`nst_desktop.engine.strips`): the same values, one strip's activations at a time.
     """
+
+    strip_elements = strips.STRIP_ELEMENTS
 
     def __init__(
         self,
@@ -137,21 +143,14 @@ class Objective:
         layer_w = list(params.style_layer_weights) or [1.0] * len(params.style_layers)
         total_w = sum(layer_w) or 1.0
         self.layer_weights = [w / total_w for w in layer_w]
-        with torch.no_grad(), autocast(precision, device):
-            feats = net(content)
-            self.c_targets = {k: feats[k].float() for k in params.content_layers}
+        with torch.no_grad():
+            self.c_targets, _ = self._features(content, params.content_layers, ())
             self.c_scales = {
                 k: float(v.pow(2).sum().clamp_min(1e-12)) for k, v in self.c_targets.items()
             }
-            del feats
-            per_style: list[dict[str, torch.Tensor]] = []
-            for s in styles:
-                feats = net(s)
-                per_style.append({k: feats[k].float() for k in params.style_layers})
-                del feats
-        with torch.no_grad():
+            per_style = [self._features(s, (), params.style_layers)[1] for s in styles]
             self.s_targets = {
-                k: StyleTarget.blend(params.style_loss, [f[k] for f in per_style], blend)
+                k: StyleTarget.blend(params.style_loss, [st[k][:2] for st in per_style], blend)
                 for k in params.style_layers
             }
         self.parts: list[torch.Tensor] = []
@@ -161,68 +160,150 @@ class Objective:
         optimizer.zero_grad(set_to_none=True)
         return self(image)
 
+    def _features(
+        self,
+        image: torch.Tensor,
+        keep: Sequence[str],
+        stats: Collection[str],
+        inputs: list[torch.Tensor | None] | None = None,
+    ) -> tuple[dict[str, torch.Tensor], dict[str, tuple[torch.Tensor, torch.Tensor, int]]]:
+        """Without autograd: ({layer: float32 activation} for ``keep``, {layer: (mean,
+        second moment, positions)} for ``stats``). In low-memory mode strip by strip, and
+        ``inputs`` (if given) receives each block's input."""
+        if not self.p.low_memory:
+            with autocast(self.precision, self.device):
+                feats = self.net(image)
+            kept = {k: feats[k].float() for k in keep}
+            found = {}
+            for k in stats:
+                feat = feats[k].float()
+                found[k] = (*moments(feat), feat.shape[-2] * feat.shape[-1])
+            return kept, found
+        pieces: dict[str, list[torch.Tensor]] = {k: [] for k in keep}
+        sums: dict[str, list[Any]] = {k: [0, 0, 0] for k in stats}
+
+        def visit(name: str, feat: torch.Tensor, _row: int) -> None:
+            if name in pieces:
+                pieces[name].append(feat.float())
+            if name in sums:
+                with no_autocast(self.device):
+                    s1, s2 = moment_sums(feat.float())
+                acc = sums[name]
+                acc[0], acc[1] = acc[0] + s1, acc[1] + s2
+                acc[2] += feat.shape[-2] * feat.shape[-1]
+
+        wanted = set(keep) | set(stats)
+        blocks = self.net.segments()
+        with autocast(self.precision, self.device):
+            x = self.net.norm(image)
+            for i, block in enumerate(blocks):
+                if inputs is not None:
+                    inputs.append(x)
+                if not wanted and inputs is None:
+                    break
+                last = i + 1 == len(blocks)
+                out = None if last else x.new_empty(strips.output_shape(block, x.shape))
+                for strip in strips.plan(block, x.shape, self.strip_elements):
+                    y, row = strips.run(block, x[..., strip.rows, :], strip, visit)
+                    if out is not None:
+                        out[..., row : row + y.shape[-2], :] = y
+                    del y
+                wanted -= {name for name, _ in block}
+                if out is None:
+                    break
+                x = out
+            del x
+        kept = {k: torch.cat(v, dim=2) for k, v in pieces.items()}
+        return kept, {k: (s1 / n, s2 / n, n) for k, (s1, s2, n) in sums.items()}
+
     def _layer_loss(self, name: str, feat: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """(content term, weighted style term) of one layer's activation, unweighted by
         content_weight / style_weight."""
-        p = self.p
         zero = feat.new_zeros((), dtype=torch.float32)
         c = content_loss(feat.float(), self.c_targets[name], self.c_scales[name]) if (
             name in self.c_targets
         ) else zero
         s = zero
         if name in self.s_targets:
-            w = self.layer_weights[p.style_layers.index(name)]
-            s = w * self.s_targets[name].loss(feat.float())
+            s = self._style_weight(name) * self.s_targets[name].loss(*moments(feat.float()))
         return c, s
 
+    def _style_weight(self, name: str) -> float:
+        return self.layer_weights[self.p.style_layers.index(name)]
+
     def _segmented(self, image: torch.Tensor) -> torch.Tensor:
-        """The same loss and gradient as the plain path, holding one network block's
-        activations at a time: a no-grad forward keeps each block's input, then each block
-        is recomputed with autograd from the deepest up, its layers' losses backpropagated
-        together with the gradient arriving from the block after it."""
+        """The same loss and gradient as the plain path, holding one strip of one block's
+        activations at a time.
+
+        A forward pass without autograd keeps each block's input and sums each style
+        layer's statistics; the style loss is a function of those statistics alone, so its
+        gradient with respect to them (a few small matrices) is all a strip needs to know
+        of the rest of the image. Then each block, from the deepest up, is recomputed strip
+        by strip with autograd: its layers' content losses, the style statistics' gradient
+        and the gradient arriving from the block after it, backpropagated to its input."""
         p = self.p
-        segments = self.net.segments()
-        wanted = set(self.c_targets) | set(self.s_targets)
+        blocks = self.net.segments()
         inputs: list[torch.Tensor | None] = []
-        with torch.no_grad(), autocast(self.precision, self.device):
-            x = self.net.norm(image)
-            for i, seg in enumerate(segments):
-                inputs.append(x)
-                if i + 1 < len(segments):
-                    for _, module in seg:
-                        x = module(x)
-            del x
-        c_total = image.new_zeros(())
-        s_total = image.new_zeros(())
+        with torch.no_grad():
+            _, stats = self._features(image, (), self.s_targets, inputs)
+        leaves = {
+            k: (m.requires_grad_(True), s.requires_grad_(True), n)
+            for k, (m, s, n) in stats.items()
+        }
+        with torch.enable_grad():
+            s_total = image.new_zeros(())
+            for k, (mean, second, _) in leaves.items():
+                s_total = s_total + self._style_weight(k) * self.s_targets[k].loss(mean, second)
+            if s_total.requires_grad:
+                (p.style_weight * s_total).backward()
+        s_grads = {k: (m.grad, s.grad, n) for k, (m, s, n) in leaves.items()}
+        s_total = s_total.detach()
+        c_total = [image.new_zeros(())]
         grad: torch.Tensor | None = None
-        for i in reversed(range(len(segments))):
+        for i in reversed(range(len(blocks))):
             x_in = inputs[i]
             assert x_in is not None
             inputs[i] = None
-            x_in = x_in.detach().requires_grad_(True)
-            terms: list[torch.Tensor] = []
-            with autocast(self.precision, self.device):
-                x = x_in
-                for name, module in segments[i]:
-                    x = module(x)
-                    if name in wanted:
-                        c, s = self._layer_loss(name, x)
-                        c_total = c_total + c.detach()
-                        s_total = s_total + s.detach()
-                        terms.append(p.content_weight * c + p.style_weight * s)
-            if grad is not None:
-                terms.append((x.float() * grad).sum())
-            if terms:
-                torch.stack([t.float() for t in terms]).sum().backward()
-            grad = x_in.grad.float() if x_in.grad is not None else torch.zeros_like(x_in).float()
-            del x, x_in, terms
+            grad_in = torch.zeros(x_in.shape, dtype=torch.float32, device=x_in.device)
+            for strip in strips.plan(blocks[i], x_in.shape, self.strip_elements):
+                piece = x_in[..., strip.rows, :].detach().requires_grad_(True)
+                terms: list[torch.Tensor] = []
+
+                def visit(name: str, feat: torch.Tensor, row: int,
+                          terms: list[torch.Tensor] = terms) -> None:
+                    with no_autocast(self.device):
+                        feat = feat.float()
+                        if name in self.c_targets:
+                            target = self.c_targets[name][..., row : row + feat.shape[-2], :]
+                            c = content_loss(feat, target, self.c_scales[name])
+                            c_total[0] = c_total[0] + c.detach()
+                            terms.append(p.content_weight * c)
+                        if name in s_grads:
+                            g1, g2, n = s_grads[name]
+                            s1, s2 = moment_sums(feat)
+                            t = (s2 * g2).sum() if g2 is not None else feat.new_zeros(())
+                            if g1 is not None:
+                                t = t + (s1 * g1).sum()
+                            terms.append(t / n)
+
+                with autocast(self.precision, self.device):
+                    out, row = strips.run(blocks[i], piece, strip, visit)
+                if grad is not None:
+                    terms.append((out.float() * grad[..., row : row + out.shape[-2], :]).sum())
+                if terms:
+                    torch.stack([t.float() for t in terms]).sum().backward()
+                if piece.grad is not None:
+                    grad_in[..., strip.rows, :] += piece.grad.float()
+                del out, piece, terms
+            grad = grad_in
+            del x_in, grad_in
         assert grad is not None
         t_loss = tv_loss(image) if p.tv_weight > 0 else image.new_zeros(())
         with autocast(self.precision, self.device):
             normalised = self.net.norm(image)
         ((normalised.float() * grad).sum() + p.tv_weight * t_loss).backward()
-        total = p.content_weight * c_total + p.style_weight * s_total + p.tv_weight * t_loss
-        self.parts = [v.detach() for v in (c_total, s_total, t_loss, total)]
+        total = p.content_weight * c_total[0] + p.style_weight * s_total + p.tv_weight * t_loss
+        self.parts = [v.detach() for v in (c_total[0], s_total, t_loss, total)]
         return total.detach()
 
     def __call__(self, image: torch.Tensor) -> torch.Tensor:
@@ -379,7 +460,7 @@ class StyleTransfer:
             else:
                 image = F.interpolate(image, size=shape, mode="bicubic", align_corners=False)
             image = image.detach().clamp(0, 1).contiguous().requires_grad_(True)
-            optimizer = self._make_optimizer(image)
+            optimizer = self._make_optimizer(image, iterations)
             average: torch.Tensor | None = None
             averaged = 0
             avg_start = iterations // 2
@@ -476,18 +557,11 @@ class StyleTransfer:
             return resize(self._init.to(device), tuple(content.shape[-2:]))  # type: ignore[arg-type]
         return content.clone()
 
-    def _make_optimizer(self, image: torch.Tensor) -> torch.optim.Optimizer:
+    def _make_optimizer(self, image: torch.Tensor, steps: int) -> torch.optim.Optimizer:
         p = self.params
         if p.optimizer == "adam":
             return torch.optim.Adam([image], lr=p.learning_rate)
-        return torch.optim.LBFGS(
-            [image],
-            lr=1.0,
-            max_iter=1,
-            history_size=p.lbfgs_history,
-            tolerance_grad=-1,
-            tolerance_change=-1,
-        )
+        return LBFGS([image], history_size=p.lbfgs_history, steps=steps)
 
     def _finish(self, image: torch.Tensor) -> np.ndarray:
         img = image.detach().clamp(0, 1)
@@ -497,18 +571,23 @@ class StyleTransfer:
         return to_numpy(img)
 
 
-def memory_options(params: Params) -> dict[str, Any]:
-    """What besides the image's shape and the precision decides a run's memory."""
+def memory_options(params: Params, steps: int | None = None) -> dict[str, Any]:
+    """What besides the image's shape and the precision decides a run's memory, for a scale
+    of ``steps`` iterations (the full-size scale's by default)."""
+    steps = params.iterations if steps is None else steps
     return {
         "low_memory": params.low_memory,
         "optimizer": params.optimizer,
-        "history": params.lbfgs_history,
+        "history": pairs_kept(params.lbfgs_history, steps),
     }
 
 
 def estimate_run_memory(params: Params, content_shape: tuple[int, int]) -> int:
-    """Peak memory of a run at full size (the largest scale) on ``content_shape``."""
-    h, w = scaled_shape(content_shape[0], content_shape[1], params.size)
+    """Peak memory of a run on ``content_shape``: the most any of its scales needs."""
     device = resolve_device(params.device)
     precision = resolve_precision(params.precision, device)
-    return estimate_memory(h, w, precision, **memory_options(params))
+    return max(
+        estimate_memory(*scaled_shape(content_shape[0], content_shape[1], size), precision,
+                        **memory_options(params, steps))
+        for size, steps in params.schedule()
+    )

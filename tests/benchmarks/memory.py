@@ -3,8 +3,10 @@
     python tests/benchmarks/memory.py --sizes 256 512 768 --json memory.json
     python tests/benchmarks/memory.py --device cuda --sizes 1024 2048 4096
 
-Each size x mode (plain, --low-memory) runs in a fresh process: a single-scale L-BFGS run of
-a few iterations on shared/images/tubingen.jpg styled by starry_night.jpg.
+Each size x mode (plain, --low-memory) runs in a fresh process: the full-size scale of a
+default run (40 L-BFGS iterations) on shared/images/tubingen.jpg styled by starry_night.jpg,
+cancelled after a few iterations. The optimiser allocates the room for all the curvature
+pairs the run will keep at its second step, so by then the run has reached its peak.
 
 - CUDA: the peak is ``torch.cuda.max_memory_allocated`` over the run.
 - CPU: the peak is the growth of the process's resident memory from before the network was
@@ -12,10 +14,8 @@ a few iterations on shared/images/tubingen.jpg styled by starry_night.jpg.
   64 KiB back to the system when freed (``MALLOC_MMAP_THRESHOLD_``) so that the high-water
   mark follows the live tensors instead of the allocator's caches.
 
-A run of a few iterations holds only a few L-BFGS curvature pairs; the pairs it would still
-add until the history is full (each pair: two 3 x H x W float32 tensors) are added to the
-measured peak, so the figure is the peak of a full-length run. The estimate is
-``nst_desktop.engine.estimate_memory``; the table gives estimate / measured.
+The estimate is ``nst_desktop.engine.estimate_run_memory``; the table gives estimate /
+measured.
 """
 
 from __future__ import annotations
@@ -56,7 +56,7 @@ def child(size: int, low_memory: bool, device_name: str, precision: str,
     from bench import find_shared
 
     from nst_desktop.core.imageio import load_image
-    from nst_desktop.engine import Params, StyleInput, StyleTransfer, build_network
+    from nst_desktop.engine import Params, Progress, StyleInput, StyleTransfer, build_network
     from nst_desktop.engine.device import resolve_device, resolve_precision
     from nst_desktop.engine.run import estimate_run_memory, scaled_shape
 
@@ -71,7 +71,6 @@ def child(size: int, low_memory: bool, device_name: str, precision: str,
     p = Params(
         size=size,
         coarse_to_fine=False,
-        iterations=ITERATIONS,
         low_memory=low_memory,
         device=device_name,
         precision=precision,
@@ -86,8 +85,12 @@ def child(size: int, low_memory: bool, device_name: str, precision: str,
     net = build_network(p.weights, layers, p.pooling, device)
     start = time.perf_counter()
     transfer = StyleTransfer(p, content_rgb, [style_rgb], network=net)
-    for _event in transfer.events():
-        pass
+    steps = 0
+    for event in transfer.events():
+        if isinstance(event, Progress):
+            steps += 1
+            if steps == ITERATIONS:
+                transfer.cancel()
     seconds = time.perf_counter() - start
     if device.type == "cuda":
         torch.cuda.synchronize(device)
@@ -95,9 +98,6 @@ def child(size: int, low_memory: bool, device_name: str, precision: str,
     else:
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 - before
     h, w = scaled_shape(*content_rgb.shape[:2], size)
-    # pairs held after ITERATIONS single-iteration steps: one per step after the first
-    missing_pairs = max(0, p.lbfgs_history - (ITERATIONS - 1))
-    full = peak + missing_pairs * 2 * 3 * h * w * 4
     estimate = estimate_run_memory(p, (content_rgb.shape[0], content_rgb.shape[1]))
     return {
         "size": size,
@@ -105,10 +105,10 @@ def child(size: int, low_memory: bool, device_name: str, precision: str,
         "device": str(device),
         "precision": resolve_precision(precision, device),
         "low_memory": low_memory,
-        "measured_mib": round(full / 2**20),
+        "measured_mib": round(peak / 2**20),
         "estimate_mib": round(estimate / 2**20),
-        "ratio": round(estimate / full, 3),
-        "seconds_per_iteration": round(seconds / ITERATIONS, 2),
+        "ratio": round(estimate / peak, 3),
+        "seconds_per_iteration": round(seconds / steps, 2),
     }
 
 

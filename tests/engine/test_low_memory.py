@@ -14,18 +14,23 @@ import torch
 
 from nst_desktop.engine import Params, build_network, estimate_memory
 from nst_desktop.engine.device import size_that_fits
+from nst_desktop.engine.lbfgs import LBFGS, pairs_kept
 from nst_desktop.engine.params import LBFGS_HISTORY, LOW_MEMORY_LBFGS_HISTORY
 from nst_desktop.engine.run import Objective, estimate_run_memory, to_tensor
+from nst_desktop.engine.strips import output_shape, plan, run, width_of
 
 from .helpers import run_to_end, tiny
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _objective_and_grad(params: Params, content, styles, blend, image):
+def _objective_and_grad(params: Params, content, styles, blend, image, strip_elements=None):
     layers = list(dict.fromkeys([*params.content_layers, *params.style_layers]))
     net = build_network(params.weights, layers, params.pooling, torch.device("cpu"))
-    obj = Objective(net, params, content, styles, blend, "fp32", torch.device("cpu"))
+    obj = Objective.__new__(Objective)
+    if strip_elements is not None:
+        obj.strip_elements = strip_elements
+    obj.__init__(net, params, content, styles, blend, "fp32", torch.device("cpu"))
     x = image.clone().requires_grad_(True)
     total = obj(x)
     assert x.grad is not None
@@ -41,22 +46,61 @@ def _objective_and_grad(params: Params, content, styles, blend, image):
         {"style_layers": ("relu1_1", "relu3_1"), "content_layers": ("relu2_1",)},
     ],
 )
+@pytest.mark.parametrize("strip_elements", [None, 64 * 64 * 3], ids=["whole", "strips"])
 def test_block_by_block_backward_gives_the_same_loss_and_gradient(
-    content_image, style_image, style_image_2, changes
+    content_image, style_image, style_image_2, changes, strip_elements
 ):
+    """Low memory, with the image in one piece per block and in strips of a few rows (an
+    odd number of rows and columns, so the last strip is odd and pooling drops a row)."""
     content = to_tensor(content_image)
+    if strip_elements:
+        content = torch.nn.functional.interpolate(content, size=(45, 61), mode="bilinear")
     styles = [to_tensor(style_image), to_tensor(style_image_2)]
     torch.manual_seed(0)
     image = (content * 0.6 + 0.4 * torch.rand_like(content)).clamp(0, 1)
     plain = _objective_and_grad(Params(**changes), content, styles, [0.7, 0.3], image)
     low_params = Params(low_memory=True, **changes)
-    low = _objective_and_grad(low_params, content, styles, [0.7, 0.3], image)
+    low = _objective_and_grad(low_params, content, styles, [0.7, 0.3], image, strip_elements)
     assert plain[0] > 0
     np.testing.assert_allclose(low[0], plain[0], rtol=1e-5)
     np.testing.assert_allclose(low[1], plain[1], rtol=1e-5, atol=1e-9)
     scale = float(plain[2].abs().max())
     assert scale > 0
     assert float((low[2] - plain[2]).abs().max()) <= 1e-4 * scale
+
+
+@pytest.mark.parametrize("pooling", ["max", "avg"])
+def test_a_block_on_strips_gives_what_it_gives_on_the_whole_image(pooling):
+    net = build_network("original", ["relu5_1"], pooling, torch.device("cpu"))
+    torch.manual_seed(1)
+    x = torch.randn(1, 3, 150, 37)  # heights 150, 75, 37, 18, 9
+    for block in net.segments():
+        whole_layers = {}
+        with torch.no_grad():
+            y = x
+            for name, module in block:
+                y = module(y)
+                whole_layers[name] = y
+        for elements in (width_of(block) * x.shape[-1] * 2, width_of(block) * x.shape[-1] * 7):
+            plan_ = plan(block, x.shape, elements)
+            assert len(plan_) > 1
+            assert plan_[0].start == 0 and plan_[-1].stop == x.shape[-2]
+            assert all(a.stop == b.start for a, b in zip(plan_, plan_[1:]))
+            out = torch.full(output_shape(block, x.shape), float("nan"))
+            assert out.shape == y.shape
+            layers = {name: torch.full_like(v, float("nan")) for name, v in whole_layers.items()}
+
+            def visit(name, feat, row, layers=layers):
+                layers[name][..., row : row + feat.shape[-2], :] = feat
+
+            with torch.no_grad():
+                for strip in plan_:
+                    piece, row = run(block, x[..., strip.rows, :], strip, visit)
+                    out[..., row : row + piece.shape[-2], :] = piece
+            torch.testing.assert_close(out, y, rtol=1e-5, atol=1e-4)
+            for name, value in whole_layers.items():
+                torch.testing.assert_close(layers[name], value, rtol=1e-5, atol=1e-4)
+        x = y
 
 
 def test_with_adam_a_low_memory_run_is_the_plain_run(content_image, style_image):
@@ -69,18 +113,19 @@ def test_with_adam_a_low_memory_run_is_the_plain_run(content_image, style_image)
 
 
 def test_low_memory_lbfgs_keeps_a_short_history(content_image, style_image, monkeypatch):
-    sizes = []
-    real = torch.optim.LBFGS.__init__
+    made = []
+    real = LBFGS.__init__
 
     def spy(self, params, **kw):
-        sizes.append(kw["history_size"])
         real(self, params, **kw)
+        made.append((kw["history_size"], self.slots))
 
-    monkeypatch.setattr(torch.optim.LBFGS, "__init__", spy)
-    run_to_end(tiny(coarse_to_fine=False, iterations=3), content_image, [style_image])
-    run_to_end(tiny(coarse_to_fine=False, iterations=3, low_memory=True), content_image,
-               [style_image])
-    assert sizes == [LBFGS_HISTORY, LOW_MEMORY_LBFGS_HISTORY]
+    monkeypatch.setattr(LBFGS, "__init__", spy)
+    p = tiny(coarse_to_fine=False, iterations=15)
+    run_to_end(p, content_image, [style_image])
+    run_to_end(p.replace(low_memory=True), content_image, [style_image])
+    # a run of 15 steps needs room for 14 pairs at most
+    assert made == [(LBFGS_HISTORY, 14), (LOW_MEMORY_LBFGS_HISTORY, LOW_MEMORY_LBFGS_HISTORY)]
 
 
 def test_a_low_memory_run_converges_like_a_plain_one(content_image, style_image):
@@ -94,22 +139,40 @@ def test_a_low_memory_run_converges_like_a_plain_one(content_image, style_image)
     assert gram_distance(low.image, style_image) < 1.5 * gram_distance(plain.image, style_image)
 
 
-def test_estimate_counts_the_mode_the_optimizer_and_the_precision():
-    plain = estimate_memory(1536, 2048)
+def test_estimate_counts_the_mode_the_optimizer_the_pairs_and_the_precision():
+    pairs = pairs_kept(LBFGS_HISTORY, Params().iterations)
+    assert pairs == Params().iterations - 1 < LBFGS_HISTORY
+    plain = estimate_memory(1536, 2048, history=pairs)
     low = estimate_memory(1536, 2048, low_memory=True, history=LOW_MEMORY_LBFGS_HISTORY)
     adam = estimate_memory(1536, 2048, optimizer="adam")
-    bf16 = estimate_memory(1536, 2048, "bf16")
+    bf16 = estimate_memory(1536, 2048, "bf16", history=pairs)
     assert low < 0.5 * plain
     assert adam < plain and bf16 < plain
+    assert estimate_memory(1536, 2048, history=LBFGS_HISTORY) > plain
     p = Params(size=2048, device="cpu")
     assert estimate_run_memory(p, (768, 1024)) == plain
     assert estimate_run_memory(p.replace(low_memory=True), (768, 1024)) == low
-    # The size that fits a 4 GiB card is larger in low-memory mode, and fits.
-    small = size_that_fits(4 * 2**30, 4 / 3)
+    # A longer run keeps more pairs, up to the history.
+    assert estimate_run_memory(p.replace(iterations=500), (768, 1024)) == estimate_memory(
+        1536, 2048, history=LBFGS_HISTORY)
+    # Low memory fits 2048 px (4:3 and square) in 4 GiB; the size that fits a 4 GiB card is
+    # larger in low-memory mode.
+    assert estimate_memory(2048, 2048, low_memory=True, history=LOW_MEMORY_LBFGS_HISTORY) \
+        <= 4 * 2**30
+    small = size_that_fits(4 * 2**30, 4 / 3, history=pairs)
     large = size_that_fits(4 * 2**30, 4 / 3, low_memory=True, history=LOW_MEMORY_LBFGS_HISTORY)
-    assert large > small
-    h = large * 3 // 4
-    assert estimate_memory(h, large, low_memory=True, history=LOW_MEMORY_LBFGS_HISTORY) <= 4 * 2**30
+    assert large > small and large >= 2048
+
+
+@pytest.mark.parametrize("low_memory", [False, True])
+@pytest.mark.parametrize("budget_gib", [0.5, 1, 4, 24])
+def test_the_size_that_fits_is_the_largest_that_fits(low_memory, budget_gib):
+    options = {"low_memory": low_memory, "history": 10 if low_memory else 39}
+    budget = int(budget_gib * 2**30)
+    size = size_that_fits(budget, 4 / 3, **options)
+    assert estimate_memory(size * 3 // 4, size, **options) <= budget
+    bigger = size + 16
+    assert estimate_memory(bigger * 3 // 4, bigger, **options) > budget
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc and uses glibc")
