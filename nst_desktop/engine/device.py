@@ -99,16 +99,16 @@ def no_autocast(device: torch.device) -> contextlib.AbstractContextManager[None]
 # kept for the backward pass of VGG-19 to relu5_1, block inputs, gradients in flight) were
 # fitted on measurements (tests/benchmarks/memory.py); the optimiser's part is arithmetic:
 # image-sized float32 tensors (12 bytes per pixel each) that the optimiser keeps.
-# Fitted on the CPU, 2026-11-28: plain on 256..768 px, low memory on 256..1536 px, within
-# 3 % of every measurement up to 1536 px and checked at 2048 px (README, Memory). The GPU's
-# figures are still to be measured.
+# Fitted on the CPU, 2026-11-28: plain on 256..768 px (within 1 % of the measurements at
+# 1024, 1536 and 2048 px too), low memory on 256..2048 px (within 3 % at every size). The
+# GPU's figures are still to be measured.
 _NETWORK_BYTES_PER_PIXEL = {
     # (precision, low_memory)
     ("fp32", False): 2310.0,
-    ("fp32", True): 297.0,
+    ("fp32", True): 258.0,
 }
-_STRIP_BYTES_PER_PIXEL = 896.0  # low memory: one strip's working set, per pixel ...
-_STRIP_BYTES_MAX = 217 * 2**20  # ... until it fills the strip (strips.STRIP_ELEMENTS)
+_STRIP_BYTES_PER_PIXEL = 935.0  # low memory: one strip's working set, per pixel ...
+_STRIP_BYTES_MAX = 244 * 2**20  # ... until it fills the strip (strips.STRIP_ELEMENTS)
 _BF16_FACTOR = 0.6  # activations in bfloat16, gradients and losses still partly float32
 _FIXED_BYTES = 320 * 2**20  # weights, targets, the full-size inputs, allocator slack
 _IMAGE_BYTES_PER_PIXEL = 12.0  # one 3-channel float32 image

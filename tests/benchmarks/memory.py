@@ -51,14 +51,17 @@ def synthetic(h: int, w: int, seed: int) -> np.ndarray:
 
 
 def child(size: int, low_memory: bool, device_name: str, precision: str,
-          use_synthetic: bool) -> dict:
+          use_synthetic: bool, strip_elements: int | None = None) -> dict:
     import torch
     from bench import find_shared
 
     from nst_desktop.core.imageio import load_image
     from nst_desktop.engine import Params, Progress, StyleInput, StyleTransfer, build_network
     from nst_desktop.engine.device import resolve_device, resolve_precision
-    from nst_desktop.engine.run import estimate_run_memory, scaled_shape
+    from nst_desktop.engine.run import Objective, estimate_run_memory, scaled_shape
+
+    if strip_elements:
+        Objective.strip_elements = strip_elements
 
     torch.set_num_threads(max(1, os.cpu_count() or 1))
     if use_synthetic:
@@ -120,19 +123,22 @@ def main() -> None:
     ap.add_argument("--modes", nargs="+", default=["plain", "low"], choices=["plain", "low"])
     ap.add_argument("--synthetic", action="store_true",
                     help="smooth random images instead of shared/images (same shapes)")
+    ap.add_argument("--strip-elements", type=int, default=None,
+                    help="low memory: values per activation of a strip (default 2**24)")
     ap.add_argument("--json", default=None)
     ap.add_argument("--child", nargs=2, metavar=("SIZE", "MODE"), help=argparse.SUPPRESS)
     a = ap.parse_args()
     if a.child:
         print(json.dumps(child(int(a.child[0]), a.child[1] == "low", a.device, a.precision,
-                               a.synthetic)))
+                               a.synthetic, a.strip_elements)))
         return
     env = dict(os.environ, MALLOC_MMAP_THRESHOLD_="65536", MALLOC_TRIM_THRESHOLD_="0")
     rows = []
     for size in a.sizes:
         for mode in a.modes:
             cmd = [sys.executable, __file__, "--child", str(size), mode, "--device", a.device,
-                   "--precision", a.precision, *(["--synthetic"] if a.synthetic else [])]
+                   "--precision", a.precision, *(["--synthetic"] if a.synthetic else []),
+                   *(["--strip-elements", str(a.strip_elements)] if a.strip_elements else [])]
             out = subprocess.run(cmd, env=env, check=True, capture_output=True, text=True)
             row = json.loads(out.stdout.strip().splitlines()[-1])
             rows.append(row)
