@@ -125,3 +125,35 @@ def test_buffers_hold_one_pair_per_step_after_the_first_up_to_the_history():
     assert opt._s is not None and tuple(opt._s.shape) == (4, 10)
     assert opt._stored == 4
     torch.testing.assert_close(x.detach(), torch.arange(10.0))
+
+
+@pytest.mark.parametrize("low_memory", [False, True])
+def test_a_run_reads_the_device_once_a_step(content_image, style_image, monkeypatch,
+                                             low_memory):
+    """Besides each scale's set-up (target statistics), the loop's only read from the device
+    is the step's losses, in one copy."""
+    from nst_desktop.engine import Progress, StyleTransfer
+
+    from .helpers import tiny
+
+    reads = []
+    for name in ("item", "__float__", "__bool__", "__int__", "__index__", "tolist"):
+        real = getattr(torch.Tensor, name)
+
+        def spy(self, *a, _real=real, _name=name, **kw):
+            reads.append(_name)
+            return _real(self, *a, **kw)
+
+        monkeypatch.setattr(torch.Tensor, name, spy)
+    p = tiny(preview_every=0, iterations=9, coarse_iterations=7, low_memory=low_memory)
+    counts = []
+    steps = 0
+    for event in StyleTransfer(p, content_image, [style_image]).events():
+        counts.append(len(reads))
+        steps += isinstance(event, Progress)
+    monkeypatch.undo()
+    per_step = [b - a for a, b in zip(counts, counts[1:])]
+    assert steps == 16
+    # within a scale every step reads once (the first step of a scale also sets up targets)
+    assert per_step.count(1) >= steps - 3, per_step
+    assert reads.count("tolist") == steps

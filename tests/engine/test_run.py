@@ -6,10 +6,11 @@ import threading
 
 import numpy as np
 import pytest
+import torch
 
 from nst_desktop.engine import Params, Progress, Result, StyleInput, StyleTransfer
 from nst_desktop.engine.color import rgb_to_yiq
-from nst_desktop.engine.run import resize, to_numpy, to_tensor
+from nst_desktop.engine.run import frame_on_device, resize, to_numpy, to_tensor, to_uint8
 
 from .helpers import gram_distance, run_to_end, tiny
 
@@ -233,3 +234,15 @@ def test_wasserstein_style_loss_descends_and_styles(content_image, style_image):
     style_48 = to_numpy(resize(to_tensor(style_image), (48, 48)))
     before = gram_distance(to_numpy(resize(to_tensor(content_image), (36, 48))), style_48)
     assert gram_distance(result.image, style_48) < 0.5 * before
+
+
+@pytest.mark.parametrize("preserve_color", ["off", "luminance"])
+def test_a_preview_frame_is_the_finished_image_in_8_bits(content_image, style_image,
+                                                         preserve_color):
+    t = StyleTransfer(tiny(preserve_color=preserve_color), content_image, [style_image])
+    torch.manual_seed(2)
+    image = torch.rand(1, 3, 48, 64) * 1.4 - 0.2  # some values outside 0..1
+    expected = to_uint8(t._finish(image))
+    for frame in (t._frame(image), frame_on_device(t._finished(image))):  # CPU, GPU way
+        assert frame.dtype == np.uint8 and frame.shape == (48, 64, 3)
+        np.testing.assert_array_equal(frame, expected)
