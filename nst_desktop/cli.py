@@ -104,8 +104,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--low-memory",
         action="store_true",
         default=None,
-        help="recompute the network block by block and keep a short L-BFGS history: "
-        "larger sizes fit in GPU memory, each step is slower",
+        help="run the network on strips of the image, recomputing them (same result), and "
+        "keep a short L-BFGS history: larger sizes fit in GPU memory, each step is slower",
     )
     g = ap.add_argument_group("output")
     g.add_argument("--quality", type=int, default=95, help="JPEG/WebP quality")

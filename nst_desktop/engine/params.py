@@ -87,8 +87,9 @@ class Params:
     pooling: str = "max"
     device: str = "auto"
     precision: str = "auto"
-    # Low memory: recompute the network block by block in the backward pass (exact) and keep
-    # a short L-BFGS history (LOW_MEMORY_LBFGS_HISTORY), for large sizes on small GPUs.
+    # Low memory: run the network on strips of the image, one block at a time, recomputing
+    # in the backward pass (exact; engine/strips.py), and keep a short L-BFGS history
+    # (LOW_MEMORY_LBFGS_HISTORY), for large sizes on small GPUs.
     low_memory: bool = False
     # Reporting (does not change the result).
     preview_every: int = 10

@@ -1,4 +1,5 @@
-"""Low-memory mode: the same loss and gradient block by block, less memory, an honest estimate."""
+"""Low-memory mode: the same loss and gradient block by block and strip by strip, less memory,
+an honest estimate."""
 
 from __future__ import annotations
 
