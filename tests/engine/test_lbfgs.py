@@ -5,9 +5,25 @@ from __future__ import annotations
 import pytest
 import torch
 
-from nst_desktop.engine import Params, build_network
+from nst_desktop.engine import Params, Progress, StyleTransfer, build_network
 from nst_desktop.engine.lbfgs import LBFGS, pairs_kept
 from nst_desktop.engine.run import Objective, to_tensor
+
+from .helpers import tiny
+
+
+def _count_reads(monkeypatch) -> list[str]:
+    """Every read of a tensor's value into Python from now on (on a GPU, a wait for it)."""
+    reads: list[str] = []
+    for name in ("item", "__float__", "__bool__", "__int__", "__index__", "tolist"):
+        real = getattr(torch.Tensor, name)
+
+        def spy(self, *a, _real=real, _name=name, **kw):
+            reads.append(_name)
+            return _real(self, *a, **kw)
+
+        monkeypatch.setattr(torch.Tensor, name, spy)
+    return reads
 
 
 def _torch_lbfgs(x: torch.Tensor, history: int) -> torch.optim.LBFGS:
@@ -90,15 +106,7 @@ def test_a_step_never_reads_a_value_back(monkeypatch):
         loss.backward()
         return loss
 
-    reads = []
-    for name in ("item", "__float__", "__bool__", "__int__", "__index__", "tolist"):
-        real = getattr(torch.Tensor, name)
-
-        def spy(self, *a, _real=real, _name=name, **kw):
-            reads.append(_name)
-            return _real(self, *a, **kw)
-
-        monkeypatch.setattr(torch.Tensor, name, spy)
+    reads = _count_reads(monkeypatch)
     before = float(closure().detach())
     for _ in range(10):
         opt.step(closure)
@@ -132,19 +140,8 @@ def test_a_run_reads_the_device_once_a_step(content_image, style_image, monkeypa
                                              low_memory):
     """Besides each scale's set-up (target statistics), the loop's only read from the device
     is the step's losses, in one copy."""
-    from nst_desktop.engine import Progress, StyleTransfer
 
-    from .helpers import tiny
-
-    reads = []
-    for name in ("item", "__float__", "__bool__", "__int__", "__index__", "tolist"):
-        real = getattr(torch.Tensor, name)
-
-        def spy(self, *a, _real=real, _name=name, **kw):
-            reads.append(_name)
-            return _real(self, *a, **kw)
-
-        monkeypatch.setattr(torch.Tensor, name, spy)
+    reads = _count_reads(monkeypatch)
     p = tiny(preview_every=0, iterations=9, coarse_iterations=7, low_memory=low_memory)
     counts = []
     steps = 0
