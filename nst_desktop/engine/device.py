@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -160,12 +161,38 @@ def size_that_fits(
 
 
 def is_out_of_memory(exc: BaseException) -> bool:
-    if isinstance(exc, torch.cuda.OutOfMemoryError):
+    """A GPU's, Apple's or the CPU allocator's out-of-memory error."""
+    if isinstance(exc, (torch.cuda.OutOfMemoryError, MemoryError)):
         return True
     text = str(exc).lower()
-    return isinstance(exc, RuntimeError) and (
-        "out of memory" in text or "mps backend out of memory" in text
+    return isinstance(exc, RuntimeError) and any(
+        sign in text
+        for sign in (
+            "out of memory",  # CUDA, MPS
+            "can't allocate memory",  # torch's CPU allocator
+            "cannot allocate memory",  # errno 12
+        )
     )
+
+
+def available_memory(device: torch.device) -> int | None:
+    """Bytes a run could still allocate on ``device``, where that can be known."""
+    if device.type == "cuda":
+        free, _total = torch.cuda.mem_get_info(device)
+        return int(free)
+    if device.type == "cpu":
+        try:
+            with open("/proc/meminfo") as f:
+                for line in f:
+                    if line.startswith("MemAvailable:"):
+                        return int(line.split()[1]) * 1024
+        except (OSError, ValueError, IndexError):
+            pass
+        try:
+            return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_AVPHYS_PAGES")
+        except (ValueError, OSError, AttributeError):
+            return None
+    return None
 
 
 def free_memory(device: torch.device) -> None:

@@ -28,6 +28,7 @@ import torch.nn.functional as F
 from nst_desktop.engine import color, strips
 from nst_desktop.engine.device import (
     autocast,
+    available_memory,
     estimate_memory,
     free_memory,
     is_out_of_memory,
@@ -393,20 +394,23 @@ class StyleTransfer:
                 raise
             free_memory(device)
             h, w = self._content.shape[-2:]
-            budget = None
-            if device.type == "cuda":
-                free, _total = torch.cuda.mem_get_info(device)
-                budget = int(free * 0.9)
+            available = available_memory(device)
+            budget = int(available * 0.9) if available is not None else None
             suggested = (
                 size_that_fits(budget, w / h, precision, **memory_options(p))
                 if budget is not None
                 else max(64, int(p.size * 0.7) // 16 * 16)
             )
             suggested = min(suggested, max(16, int(p.size * 0.9)))
-            advice = "" if p.low_memory else ", turn on Low memory (Advanced)"
+            advice = [f"choose an output size of {suggested} px or less"]
+            if not p.low_memory:
+                advice.append("turn on Low memory (Advanced)")
+            if device.type != "cpu":
+                advice.append("use the CPU")
+            choices = ", ".join(advice[:-1]) + (", or " if len(advice) > 1 else "") + advice[-1]
+            name = "GPU" if device.type in ("cuda", "mps") else "CPU"
             raise OutOfMemoryError(
-                f"The {device.type.upper()} ran out of memory at {p.size} px. "
-                f"Try an output size of {suggested} px or less{advice}, or use the CPU.",
+                f"The {name} ran out of memory at {p.size} px: {choices}.",
                 suggested_size=suggested,
             ) from None
         finally:

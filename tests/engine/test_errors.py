@@ -29,6 +29,7 @@ def test_out_of_memory_becomes_a_typed_error_with_a_size_that_fits(
     with pytest.raises(OutOfMemoryError) as info:
         run_to_end(p, content_image, [style_image])
     assert "ran out of memory at 64 px" in str(info.value)
+    assert "Low memory" in str(info.value)
     assert info.value.suggested_size is not None and info.value.suggested_size < 64
     # The device is still usable afterwards.
     monkeypatch.setattr(vgg_mod.VGGFeatures, "forward", real_forward)
@@ -45,6 +46,34 @@ def test_mps_style_out_of_memory_runtime_error_is_recognised(
     monkeypatch.setattr(vgg_mod.VGGFeatures, "forward", exploding)
     with pytest.raises(OutOfMemoryError):
         run_to_end(tiny(), content_image, [style_image])
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        RuntimeError("[enforce fail at alloc_cpu.cpp:127] err == 0. DefaultCPUAllocator: can't "
+                     "allocate memory: you tried to allocate 42949672960 bytes. Error code 12 "
+                     "(Cannot allocate memory)"),
+        MemoryError(),
+    ],
+    ids=["torch", "python"],
+)
+def test_the_cpu_running_out_of_memory_gets_the_same_care(
+    content_image, style_image, monkeypatch, error
+):
+    """Run out of RAM on the CPU: a message with a size that fits this machine's free
+    memory, Low memory suggested, and not "use the CPU"."""
+    def exploding(self, x):
+        raise error
+
+    monkeypatch.setattr(vgg_mod.VGGFeatures, "forward", exploding)
+    p = tiny(size=4096, device="cpu")
+    with pytest.raises(OutOfMemoryError) as info:
+        run_to_end(p, content_image, [style_image])
+    message = str(info.value)
+    assert "The CPU ran out of memory at 4096 px" in message
+    assert "Low memory (Advanced)" in message and "use the CPU" not in message
+    assert info.value.suggested_size is not None and 16 <= info.value.suggested_size < 4096
 
 
 def test_other_errors_are_not_disguised_as_out_of_memory(content_image, style_image, monkeypatch):
