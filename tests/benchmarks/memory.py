@@ -51,7 +51,8 @@ def synthetic(h: int, w: int, seed: int) -> np.ndarray:
 
 
 def child(size: int, low_memory: bool, device_name: str, precision: str,
-          use_synthetic: bool, strip_elements: int | None = None) -> dict:
+          use_synthetic: bool, strip_elements: int | None = None,
+          limit_gib: float | None = None) -> dict:
     import torch
     from bench import find_shared
 
@@ -59,6 +60,7 @@ def child(size: int, low_memory: bool, device_name: str, precision: str,
     from nst_desktop.engine import Params, Progress, StyleInput, StyleTransfer, build_network
     from nst_desktop.engine.device import resolve_device, resolve_precision
     from nst_desktop.engine.run import Objective, estimate_run_memory, scaled_shape
+    from nst_desktop.errors import OutOfMemoryError
 
     if strip_elements:
         Objective.strip_elements = strip_elements
@@ -84,16 +86,24 @@ def child(size: int, low_memory: bool, device_name: str, precision: str,
         torch.cuda.synchronize(device)
         torch.cuda.reset_peak_memory_stats(device)
         base_cuda = torch.cuda.memory_allocated(device)
+        if limit_gib:  # emulate a smaller card
+            total = torch.cuda.get_device_properties(device).total_memory
+            torch.cuda.set_per_process_memory_fraction(min(1.0, limit_gib * 2**30 / total),
+                                                       device)
     layers = list(dict.fromkeys([*p.content_layers, *p.style_layers]))
     net = build_network(p.weights, layers, p.pooling, device)
     start = time.perf_counter()
     transfer = StyleTransfer(p, content_rgb, [style_rgb], network=net)
     steps = 0
-    for event in transfer.events():
-        if isinstance(event, Progress):
-            steps += 1
-            if steps == ITERATIONS:
-                transfer.cancel()
+    completed = True
+    try:
+        for event in transfer.events():
+            if isinstance(event, Progress):
+                steps += 1
+                if steps == ITERATIONS:
+                    transfer.cancel()
+    except OutOfMemoryError:
+        completed = False
     seconds = time.perf_counter() - start
     if device.type == "cuda":
         torch.cuda.synchronize(device)
@@ -111,7 +121,9 @@ def child(size: int, low_memory: bool, device_name: str, precision: str,
         "measured_mib": round(peak / 2**20),
         "estimate_mib": round(estimate / 2**20),
         "ratio": round(estimate / peak, 3),
-        "seconds_per_iteration": round(seconds / steps, 2),
+        "seconds_per_iteration": round(seconds / max(1, steps), 2),
+        "limit_gib": limit_gib,
+        "completed": completed,
     }
 
 
@@ -125,12 +137,15 @@ def main() -> None:
                     help="smooth random images instead of shared/images (same shapes)")
     ap.add_argument("--strip-elements", type=int, default=None,
                     help="low memory: values per activation of a strip (default 2**24)")
+    ap.add_argument("--limit-gib", type=float, default=None,
+                    help="CUDA: cap this process's GPU memory (set_per_process_memory_fraction) "
+                    "to emulate a smaller card; the row says whether the run completed")
     ap.add_argument("--json", default=None)
     ap.add_argument("--child", nargs=2, metavar=("SIZE", "MODE"), help=argparse.SUPPRESS)
     a = ap.parse_args()
     if a.child:
         print(json.dumps(child(int(a.child[0]), a.child[1] == "low", a.device, a.precision,
-                               a.synthetic, a.strip_elements)))
+                               a.synthetic, a.strip_elements, a.limit_gib)))
         return
     env = dict(os.environ, MALLOC_MMAP_THRESHOLD_="65536", MALLOC_TRIM_THRESHOLD_="0")
     rows = []
@@ -138,13 +153,14 @@ def main() -> None:
         for mode in a.modes:
             cmd = [sys.executable, __file__, "--child", str(size), mode, "--device", a.device,
                    "--precision", a.precision, *(["--synthetic"] if a.synthetic else []),
-                   *(["--strip-elements", str(a.strip_elements)] if a.strip_elements else [])]
+                   *(["--strip-elements", str(a.strip_elements)] if a.strip_elements else []),
+                   *(["--limit-gib", str(a.limit_gib)] if a.limit_gib else [])]
             out = subprocess.run(cmd, env=env, check=True, capture_output=True, text=True)
             row = json.loads(out.stdout.strip().splitlines()[-1])
             rows.append(row)
             print(json.dumps(row), flush=True)
     header = ("size", "shape", "device", "precision", "low_memory", "measured_mib",
-              "estimate_mib", "ratio", "seconds_per_iteration")
+              "estimate_mib", "ratio", "seconds_per_iteration", "completed")
     print("\n| " + " | ".join(header) + " |\n|" + "---|" * len(header))
     for r in rows:
         print("| " + " | ".join(str(r[h]) for h in header) + " |")
