@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import torch
 
+from nst_desktop.engine.strips import LEAN_PIXELS
 from nst_desktop.errors import DeviceError
 
 
@@ -100,19 +101,23 @@ def no_autocast(device: torch.device) -> contextlib.AbstractContextManager[None]
 # kept for the backward pass of VGG-19 to relu5_1, block inputs, gradients in flight) were
 # fitted on measurements (tests/benchmarks/memory.py); the optimiser's part is arithmetic:
 # image-sized float32 tensors (12 bytes per pixel each) that the optimiser keeps.
-# Fitted on the CPU, 2026-11-28: plain on 256..768 px (within 1 % of the measurements at
-# 1024, 1536 and 2048 px too), low memory on 256..2048 px (within 3 % at every size). The
-# GPU's figures are still to be measured.
+# Fitted on the CPU, 2026-11-28: plain on 256..768 px (within 1 % at 1024 px too), lean on
+# 1536 and 2048 px, low memory on 256..2048 px (within 3 % at every size). The GPU's
+# figures are still to be measured.
 _NETWORK_BYTES_PER_PIXEL = {
-    # (precision, low_memory)
-    ("fp32", False): 2310.0,
-    ("fp32", True): 258.0,
+    # How the network runs (engine/strips.py): "plain" keeps every activation for the
+    # backward pass; "lean" (plain runs of LEAN_PIXELS or more) recomputes the first blocks
+    # on strips; "low" (low-memory mode) recomputes every block on strips.
+    "plain": 2310.0,
+    "lean": 663.0,
+    "low": 258.0,
 }
-_STRIP_BYTES_PER_PIXEL = 935.0  # low memory: one strip's working set, per pixel ...
-_STRIP_BYTES_MAX = 244 * 2**20  # ... until it fills the strip (strips.STRIP_ELEMENTS)
+# One strip's working set: (bytes per pixel while the image fits in a strip, at most).
+_STRIP_BYTES = {"plain": (0.0, 0.0), "lean": (935.0, 20.0 * 2**20), "low": (935.0, 244.0 * 2**20)}
 _BF16_FACTOR = 0.6  # activations in bfloat16, gradients and losses still partly float32
 _FIXED_BYTES = 320 * 2**20  # weights, targets, the full-size inputs, allocator slack
 _IMAGE_BYTES_PER_PIXEL = 12.0  # one 3-channel float32 image
+LARGEST_SIZE = 16384  # the largest longest side size_that_fits proposes
 
 
 def optimizer_tensors(optimizer: str = "lbfgs", history: int = 100) -> int:
@@ -123,16 +128,24 @@ def optimizer_tensors(optimizer: str = "lbfgs", history: int = 100) -> int:
     return 3 + (2 + 2 * history if optimizer == "lbfgs" else 2)
 
 
+def network_mode(pixels: int, low_memory: bool) -> str:
+    """How a run of this many pixels computes the network: "plain", "lean" or "low"."""
+    if low_memory:
+        return "low"
+    return "lean" if pixels >= LEAN_PIXELS else "plain"
+
+
 def _parts(
-    precision: str, low_memory: bool, optimizer: str, history: int
+    pixels: int, precision: str, low_memory: bool, optimizer: str, history: int
 ) -> tuple[float, float, float]:
     """(bytes per pixel, strip bytes per pixel, strip bytes at most)."""
-    network = _NETWORK_BYTES_PER_PIXEL[("fp32", low_memory)]
-    strip, strip_max = (_STRIP_BYTES_PER_PIXEL, float(_STRIP_BYTES_MAX)) if low_memory else (0, 0)
+    mode = network_mode(pixels, low_memory)
+    network = _NETWORK_BYTES_PER_PIXEL[mode]
+    strip, strip_max = _STRIP_BYTES[mode]
     if precision == "bf16":
         network, strip, strip_max = (v * _BF16_FACTOR for v in (network, strip, strip_max))
     return network + _IMAGE_BYTES_PER_PIXEL * optimizer_tensors(optimizer, history), strip, \
-        strip_max
+        float(strip_max)
 
 
 def estimate_memory(
@@ -140,8 +153,8 @@ def estimate_memory(
     optimizer: str = "lbfgs", history: int = 100,
 ) -> int:
     """Peak memory, in bytes, of a run producing an image of this shape."""
-    per_px, strip, strip_max = _parts(precision, low_memory, optimizer, history)
     pixels = height * width
+    per_px, strip, strip_max = _parts(pixels, precision, low_memory, optimizer, history)
     return int(_FIXED_BYTES + per_px * pixels + min(strip * pixels, strip_max))
 
 
@@ -150,14 +163,14 @@ def size_that_fits(
     optimizer: str = "lbfgs", history: int = 100,
 ) -> int:
     """The largest longest-side (multiple of 16) whose estimate fits in ``budget_bytes``."""
-    per_px, strip, strip_max = _parts(precision, low_memory, optimizer, history)
-    room = budget_bytes - _FIXED_BYTES
-    pixels = room / (per_px + strip)
-    if strip * pixels > strip_max:  # the strip is full before the budget is
-        pixels = (room - strip_max) / per_px
     aspect = max(aspect, 1.0 / aspect)  # longest / shortest
-    longest = int((max(0.0, pixels) * aspect) ** 0.5)
-    return max(16, longest - longest % 16)
+    # Not a bisection: the estimate drops where a run turns lean (LEAN_PIXELS).
+    for longest in range(LARGEST_SIZE, 16, -16):
+        shortest = max(1, round(longest / aspect))
+        if estimate_memory(shortest, longest, precision, low_memory=low_memory,
+                           optimizer=optimizer, history=history) <= budget_bytes:
+            return longest
+    return 16
 
 
 def is_out_of_memory(exc: BaseException) -> bool:

@@ -137,6 +137,10 @@ class Objective:
     """
 
     strip_elements = strips.STRIP_ELEMENTS
+    # Above this many pixels a plain run too computes the first LEAN_BLOCKS blocks (a quarter
+    # of the network's work, two thirds of its activations) strip by strip and recomputes
+    # them in the backward pass; the deeper blocks keep their activations as usual.
+    lean_pixels = strips.LEAN_PIXELS
 
     def __init__(
         self,
@@ -149,6 +153,12 @@ class Objective:
         device: torch.device,
     ) -> None:
         self.net, self.p, self.precision, self.device = net, params, precision, device
+        blocks = len(net.segments())
+        pixels = content.shape[-2] * content.shape[-1]
+        # Leading blocks computed strip by strip and recomputed in the backward pass.
+        self.recomputed = blocks if params.low_memory else (
+            min(strips.LEAN_BLOCKS, blocks) if pixels >= self.lean_pixels else 0
+        )
         layer_w = list(params.style_layer_weights) or [1.0] * len(params.style_layers)
         total_w = sum(layer_w) or 1.0
         self.layer_weights = [w / total_w for w in layer_w]
@@ -175,11 +185,13 @@ class Objective:
         keep: Sequence[str],
         stats: Collection[str],
         inputs: list[torch.Tensor | None] | None = None,
+        upto: int | None = None,
     ) -> tuple[dict[str, torch.Tensor], dict[str, tuple[torch.Tensor, torch.Tensor, int]]]:
         """Without autograd: ({layer: float32 activation} for ``keep``, {layer: (mean,
-        second moment, positions)} for ``stats``). In low-memory mode strip by strip, and
-        ``inputs`` (if given) receives each block's input."""
-        if not self.p.low_memory:
+        second moment, positions)} for ``stats``). In low-memory mode, or when ``inputs`` is
+        given, strip by strip; ``inputs`` then receives the input of each of the first
+        ``upto`` blocks (all by default) and of the block after them."""
+        if not self.p.low_memory and inputs is None:
             with autocast(self.precision, self.device):
                 feats = self.net(image)
             kept = {k: feats[k].float() for k in keep}
@@ -203,12 +215,13 @@ class Objective:
 
         wanted = set(keep) | set(stats)
         blocks = self.net.segments()
+        upto = len(blocks) if upto is None else upto
         with autocast(self.precision, self.device):
             x = self.net.norm(image)
             for i, block in enumerate(blocks):
                 if inputs is not None:
                     inputs.append(x)
-                if not wanted and inputs is None:
+                if (not wanted and inputs is None) or i == upto:
                     break
                 last = i + 1 == len(blocks)
                 out = None if last else x.new_empty(strips.output_shape(block, x.shape))
@@ -242,19 +255,25 @@ class Objective:
 
     def _segmented(self, image: torch.Tensor) -> torch.Tensor:
         """The same loss and gradient as the plain path, holding one strip of one block's
-        activations at a time.
+        activations at a time for the first ``self.recomputed`` blocks.
 
-        A forward pass without autograd keeps each block's input and sums each style
-        layer's statistics; the style loss is a function of those statistics alone, so its
-        gradient with respect to them (a few small matrices) is all a strip needs to know
-        of the rest of the image. Then each block, from the deepest up, is recomputed strip
-        by strip with autograd: its layers' content losses, the style statistics' gradient
-        and the gradient arriving from the block after it, backpropagated to its input."""
+        A forward pass without autograd keeps each of those blocks' input and sums each
+        style layer's statistics; the style loss is a function of those statistics alone,
+        so its gradient with respect to them (a few small matrices) is all a strip needs to
+        know of the rest of the image. The blocks after them (if any) run once with
+        autograd, as on the plain path. Then each recomputed block, from the deepest up, is
+        recomputed strip by strip with autograd: its layers' content losses, the style
+        statistics' gradient and the gradient arriving from the block after it,
+        backpropagated to its input."""
         p = self.p
         blocks = self.net.segments()
+        first = self.recomputed
+        early = {name for block in blocks[:first] for name, _ in block}
         inputs: list[torch.Tensor | None] = []
         with torch.no_grad():
-            _, stats = self._features(image, (), self.s_targets, inputs)
+            _, stats = self._features(
+                image, (), [k for k in self.s_targets if k in early], inputs, upto=first
+            )
         leaves = {
             k: (m.requires_grad_(True), s.requires_grad_(True), n)
             for k, (m, s, n) in stats.items()
@@ -269,7 +288,27 @@ class Objective:
         s_total = s_total.detach()
         c_total = [image.new_zeros(())]
         grad: torch.Tensor | None = None
-        for i in reversed(range(len(blocks))):
+        if first < len(blocks):  # the deeper blocks, in one piece, with autograd
+            x_in = inputs[first]
+            assert x_in is not None
+            inputs[first] = None
+            x_in = x_in.detach().requires_grad_(True)
+            deep_terms: list[torch.Tensor] = []
+            with autocast(self.precision, self.device):
+                x = x_in
+                for block in blocks[first:]:
+                    for name, module in block:
+                        x = module(x)
+                        if name in self.c_targets or name in self.s_targets:
+                            c, s = self._layer_loss(name, x)
+                            c_total[0] = c_total[0] + c.detach()
+                            s_total = s_total + s.detach()
+                            deep_terms.append(p.content_weight * c + p.style_weight * s)
+            if deep_terms:
+                torch.stack([t.float() for t in deep_terms]).sum().backward()
+            grad = x_in.grad.float() if x_in.grad is not None else torch.zeros_like(x_in).float()
+            del x, x_in, deep_terms
+        for i in reversed(range(first)):
             x_in = inputs[i]
             assert x_in is not None
             inputs[i] = None
@@ -317,7 +356,7 @@ class Objective:
 
     def __call__(self, image: torch.Tensor) -> torch.Tensor:
         p = self.p
-        if p.low_memory:
+        if self.recomputed:
             return self._segmented(image)
         with autocast(self.precision, self.device):
             feats = self.net(image)
