@@ -7,12 +7,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from nst_desktop.engine import DeviceInfo, Params, estimate_run_memory, scaled_shape
+from nst_desktop.engine.strips import LEAN_PIXELS
 from nst_desktop.errors import NSTError
 from nst_desktop.ui.settings import STARTUP_SECONDS
 
 # A low-memory step recomputes the network's forward pass: measured 4.15 s against 3.3 s per
 # step at 512 px on the CPU (tests/benchmarks/bench.py --param low_memory=true).
 LOW_MEMORY_TIME_FACTOR = 1.25
+# A lean step (a plain run of LEAN_PIXELS or more) recomputes the first two blocks: measured
+# 13.8-16.1 s against 12.9-14.7 s per step at 1024 x 768 on the CPU, two runs each.
+LEAN_TIME_FACTOR = 1.08
 
 
 @dataclass(frozen=True)
@@ -30,10 +34,20 @@ def step_cost(params: Params) -> float:
 
 
 def pixel_iterations(params: Params, content_shape: tuple[int, int]) -> float:
-    """The optimisation's work: sum over the schedule of iterations x pixels."""
+    """The optimisation's work: sum over the schedule of iterations x pixels (a lean
+    scale's pixels costing LEAN_TIME_FACTOR times a plain one's)."""
     h, w = content_shape
+
+    def cost(pixels: int) -> float:
+        lean = not params.low_memory and pixels >= LEAN_PIXELS
+        return LEAN_TIME_FACTOR if lean else 1.0
+
     return float(
-        sum(n * a * b for (size, n) in params.schedule() for a, b in [scaled_shape(h, w, size)])
+        sum(
+            n * a * b * cost(a * b)
+            for (size, n) in params.schedule()
+            for a, b in [scaled_shape(h, w, size)]
+        )
     )
 
 

@@ -160,9 +160,29 @@ def test_low_memory_checkbox_lowers_the_memory_estimate_and_is_undoable(loaded_w
     panel.low_memory_check.setChecked(True)
     low = panel.current_estimate
     assert loaded_window.model.params.low_memory
-    assert low.memory_bytes < 0.5 * plain.memory_bytes
+    assert low.memory_bytes < 0.75 * plain.memory_bytes
     assert low.seconds > plain.seconds
     loaded_window.undo_action.trigger()
     assert not panel.low_memory_check.isChecked()
     assert not loaded_window.model.params.low_memory
     assert panel.current_estimate.memory_bytes == plain.memory_bytes
+
+
+def test_the_time_estimate_charges_lean_scales_and_low_memory_steps():
+    """The window's time estimate: a lean scale (a megapixel or more) costs
+    LEAN_TIME_FACTOR per pixel, a low-memory step LOW_MEMORY_TIME_FACTOR."""
+    from nst_desktop.ui.estimate import (
+        LEAN_TIME_FACTOR,
+        LOW_MEMORY_TIME_FACTOR,
+        pixel_iterations,
+        step_cost,
+    )
+
+    small = Params(size=1024, coarse_to_fine=False, iterations=10)  # 1024 x 768: plain
+    assert pixel_iterations(small, (768, 1024)) == 10 * 768 * 1024
+    large = Params(size=2048, coarse_to_fine=False, iterations=10)  # 2048 x 1536: lean
+    assert pixel_iterations(large, (768, 1024)) == pytest.approx(
+        10 * 1536 * 2048 * LEAN_TIME_FACTOR)
+    low = large.replace(low_memory=True)
+    assert pixel_iterations(low, (768, 1024)) == 10 * 1536 * 2048
+    assert step_cost(low) == LOW_MEMORY_TIME_FACTOR and step_cost(large) == 1.0
