@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import torch
 
-from nst_desktop.engine.strips import LEAN_PIXELS
+from nst_desktop.engine.strips import network_mode
 from nst_desktop.errors import DeviceError
 
 
@@ -105,9 +105,7 @@ def no_autocast(device: torch.device) -> contextlib.AbstractContextManager[None]
 # 1536 and 2048 px, low memory on 256..2048 px (within 3 % at every size). The GPU's
 # figures are still to be measured.
 _NETWORK_BYTES_PER_PIXEL = {
-    # How the network runs (engine/strips.py): "plain" keeps every activation for the
-    # backward pass; "lean" (plain runs of LEAN_PIXELS or more) recomputes the first blocks
-    # on strips; "low" (low-memory mode) recomputes every block on strips.
+    # By how the network runs: strips.network_mode.
     "plain": 2310.0,
     "lean": 663.0,
     "low": 258.0,
@@ -126,13 +124,6 @@ def optimizer_tensors(optimizer: str = "lbfgs", history: int = 100) -> int:
     tensors per pair; ``history`` is the pairs the run will hold, see
     :func:`nst_desktop.engine.lbfgs.pairs_kept`) or Adam's two moments."""
     return 3 + (2 + 2 * history if optimizer == "lbfgs" else 2)
-
-
-def network_mode(pixels: int, low_memory: bool) -> str:
-    """How a run of this many pixels computes the network: "plain", "lean" or "low"."""
-    if low_memory:
-        return "low"
-    return "lean" if pixels >= LEAN_PIXELS else "plain"
 
 
 def _parts(
@@ -164,7 +155,7 @@ def size_that_fits(
 ) -> int:
     """The largest longest-side (multiple of 16) whose estimate fits in ``budget_bytes``."""
     aspect = max(aspect, 1.0 / aspect)  # longest / shortest
-    # Not a bisection: the estimate drops where a run turns lean (LEAN_PIXELS).
+    # Not a bisection: the estimate drops where a run turns lean (strips.LEAN_PIXELS).
     for longest in range(LARGEST_SIZE, 16, -16):
         shortest = max(1, round(longest / aspect))
         if estimate_memory(shortest, longest, precision, low_memory=low_memory,

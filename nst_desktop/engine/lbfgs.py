@@ -40,7 +40,6 @@ class LBFGS(torch.optim.Optimizer):
             raise ValueError("this L-BFGS optimises exactly one tensor")
         self._param: torch.Tensor = found[0]
         self.slots = history_size if steps is None else pairs_kept(history_size, steps)
-        self.steps_taken = 0
         self._s: torch.Tensor | None = None  # (slots, n) steps
         self._y: torch.Tensor | None = None  # (slots, n) gradient differences
         self._rho: torch.Tensor | None = None  # (slots,) 1 / (y.s), 0 for a dropped pair
@@ -59,7 +58,6 @@ class LBFGS(torch.optim.Optimizer):
             return loss
         lr = float(self.param_groups[0]["lr"])
         g = p.grad.reshape(-1)
-        self.steps_taken += 1
         if self._d is None:
             self._d = g.neg()
             self._t = torch.clamp(1.0 / g.abs().sum(), max=1.0) * lr

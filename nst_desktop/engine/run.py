@@ -133,7 +133,8 @@ class Objective:
 
     ``parts`` holds the detached (content, style, tv, total) of the last call. In low-memory
     mode everything the network computes is computed strip by strip (see
-    :mod:`nst_desktop.engine.strips`): the same values, one strip's activations at a time.
+    :mod:`nst_desktop.engine.strips`): the same values, one strip's activations at a time;
+    a large plain run does so for its first blocks (``strips.network_mode``).
     """
 
     strip_elements = strips.STRIP_ELEMENTS
@@ -156,9 +157,10 @@ class Objective:
         blocks = len(net.segments())
         pixels = content.shape[-2] * content.shape[-1]
         # Leading blocks computed strip by strip and recomputed in the backward pass.
-        self.recomputed = blocks if params.low_memory else (
-            min(strips.LEAN_BLOCKS, blocks) if pixels >= self.lean_pixels else 0
-        )
+        mode = strips.network_mode(pixels, params.low_memory, self.lean_pixels)
+        self.recomputed = {"plain": 0, "lean": min(strips.LEAN_BLOCKS, blocks), "low": blocks}[
+            mode
+        ]
         layer_w = list(params.style_layer_weights) or [1.0] * len(params.style_layers)
         total_w = sum(layer_w) or 1.0
         self.layer_weights = [w / total_w for w in layer_w]

@@ -37,6 +37,15 @@ LEAN_BLOCKS = 2
 LEAN_PIXELS = 2**20
 
 
+def network_mode(pixels: int, low_memory: bool, lean_pixels: int = LEAN_PIXELS) -> str:
+    """How a run of this many pixels computes the network: "plain" (every activation kept
+    for the backward pass), "lean" (the first LEAN_BLOCKS blocks on strips, recomputed) or
+    "low" (low-memory mode: every block on strips, recomputed)."""
+    if low_memory:
+        return "low"
+    return "lean" if pixels >= lean_pixels else "plain"
+
+
 @dataclass(frozen=True)
 class Strip:
     """Own rows ``[start, stop)`` of a block's input, with ``top`` / ``bottom`` extra rows."""

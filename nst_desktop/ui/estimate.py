@@ -7,14 +7,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from nst_desktop.engine import DeviceInfo, Params, estimate_run_memory, scaled_shape
-from nst_desktop.engine.strips import LEAN_PIXELS
+from nst_desktop.engine.strips import network_mode
 from nst_desktop.errors import NSTError
 from nst_desktop.ui.settings import STARTUP_SECONDS
 
 # A low-memory step recomputes the network's forward pass: measured 4.15 s against 3.3 s per
 # step at 512 px on the CPU (tests/benchmarks/bench.py --param low_memory=true).
 LOW_MEMORY_TIME_FACTOR = 1.25
-# A lean step (a plain run of LEAN_PIXELS or more) recomputes the first two blocks: measured
+# A lean step (strips.network_mode) recomputes the first two blocks: measured
 # 13.8-16.1 s against 12.9-14.7 s per step at 1024 x 768 on the CPU, two runs each.
 LEAN_TIME_FACTOR = 1.08
 
@@ -39,7 +39,7 @@ def pixel_iterations(params: Params, content_shape: tuple[int, int]) -> float:
     h, w = content_shape
 
     def cost(pixels: int) -> float:
-        lean = not params.low_memory and pixels >= LEAN_PIXELS
+        lean = network_mode(pixels, params.low_memory) == "lean"
         return LEAN_TIME_FACTOR if lean else 1.0
 
     return float(
