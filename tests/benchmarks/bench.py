@@ -7,8 +7,13 @@ For each size x device x precision it runs the engine with the default parameter
 shared/images/tubingen.jpg styled by starry_night.jpg (weights already loaded, so the
 figure is the engine run itself), saves the result, scores it with
 shared/tools/nst_score.py and prints a table: seconds, iterations per second, time to the
-first preview, peak memory, style_err, content_err. ``--cold`` also times a whole
-``nst-desktop-cli`` process from start to saved file.
+first preview, peak memory, style_err, content_err. ``--cold`` also times whole
+``nst-desktop-cli`` processes from start to saved file (at ``--cold-size``, 512 px by
+default, ``--cold-runs`` times: the first one also reads the libraries from disk).
+``--warmup`` makes one short untimed run first on each device and precision (CUDA's
+context, cuDNN's algorithm search), so the rows time the run itself; ``--torch-lbfgs``
+runs torch.optim.LBFGS instead of the engine's own, for the A/B of the two (same
+iteration, see nst_desktop/engine/lbfgs.py).
 """
 
 from __future__ import annotations
@@ -59,6 +64,26 @@ def peak_memory(device: torch.device) -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # process peak RSS, MiB
 
 
+def use_torch_lbfgs() -> None:
+    """Make every run take torch.optim.LBFGS's steps (same iteration, with host reads)."""
+    def make(self, image: torch.Tensor, steps: int) -> torch.optim.Optimizer:
+        if self.params.optimizer != "lbfgs":
+            return original(self, image, steps)
+        return torch.optim.LBFGS([image], lr=1.0, max_iter=1,
+                                 history_size=self.params.lbfgs_history,
+                                 tolerance_grad=-1, tolerance_change=-1)
+
+    original = StyleTransfer._make_optimizer
+    StyleTransfer._make_optimizer = make  # type: ignore[method-assign]
+
+
+def warm_up(params: Params, content, style, net) -> None:
+    """A few untimed steps at the smallest size: the device's context, kernels, cuDNN."""
+    quick = params.replace(coarse_to_fine=False, iterations=3)
+    for _ in StyleTransfer(quick, content.rgb, [style.rgb], network=net).events():
+        pass
+
+
 def run_one(params: Params, content, style, net, out: Path) -> dict:
     device = resolve_device(params.device)
     if device.type == "cuda":
@@ -96,7 +121,13 @@ def main() -> None:
     ap.add_argument("--style", default="starry_night.jpg")
     ap.add_argument("--param", action="append", default=[], metavar="KEY=JSON",
                     help="override a Params field, e.g. --param iterations=50")
-    ap.add_argument("--cold", action="store_true", help="also time a cold CLI process")
+    ap.add_argument("--cold", action="store_true", help="also time cold CLI processes")
+    ap.add_argument("--cold-size", type=int, default=512)
+    ap.add_argument("--cold-runs", type=int, default=2)
+    ap.add_argument("--warmup", action="store_true",
+                    help="one short untimed run first on each device and precision")
+    ap.add_argument("--torch-lbfgs", action="store_true",
+                    help="torch.optim.LBFGS instead of the engine's (A/B)")
     ap.add_argument("--out-dir", default=None)
     ap.add_argument("--json", default=None, help="write the table here")
     a = ap.parse_args()
@@ -107,6 +138,9 @@ def main() -> None:
     out_dir = Path(a.out_dir or tempfile.mkdtemp(prefix="nst-bench-"))
     out_dir.mkdir(parents=True, exist_ok=True)
     overrides = {k: json.loads(v) for k, v in (p.split("=", 1) for p in a.param)}
+    optimiser = "torch" if a.torch_lbfgs else "engine"
+    if a.torch_lbfgs:
+        use_torch_lbfgs()
     rows = []
     for device_name in a.devices:
         for precision in a.precisions:
@@ -114,25 +148,34 @@ def main() -> None:
                           styles=(StyleInput(str(style_path)),), **overrides)
             net = build_network(base.weights, [*base.content_layers, *base.style_layers],
                                 base.pooling, resolve_device(device_name))
+            if a.warmup:
+                warm_up(base.replace(size=min([*a.sizes, 512])), content, style, net)
             for size in a.sizes:
                 p = base.replace(size=size)
                 out = out_dir / f"bench_{size}_{device_name}_{precision}.png".replace(":", "")
                 row = {"size": size, "device": str(resolve_device(device_name)),
-                       "precision": precision, **run_one(p, content, style, net, out)}
+                       "precision": precision, "lbfgs": optimiser,
+                       **run_one(p, content, style, net, out)}
                 row.update({k: v for k, v in score(shared, out, content_path, style_path,
                                                    row["device"], size).items() if k != "size"})
                 rows.append(row)
                 print(json.dumps(row), flush=True)
-            if a.cold:
-                out = out_dir / "cold.png"
+        if a.cold:
+            out = out_dir / "cold.png"
+            # Whole-number overrides (iterations...) are CLI options of the same name.
+            cli_params = [arg for k, v in overrides.items()
+                          if isinstance(v, int) and not isinstance(v, bool)
+                          for arg in (f"--{k.replace('_', '-')}", str(v))]
+            for run in range(1, a.cold_runs + 1):
                 t = time.perf_counter()
                 subprocess.run([sys.executable, "-m", "nst_desktop.cli", str(content_path),
                                 str(style_path), "-o", str(out), "--device", device_name,
-                                "--size", str(a.sizes[-1]), "-q"], check=True, cwd=ROOT)
-                rows.append({"size": a.sizes[-1], "device": device_name, "cold_cli_s":
-                             round(time.perf_counter() - t, 2)})
+                                "--size", str(a.cold_size), *cli_params, "-q"],
+                               check=True, cwd=ROOT)
+                rows.append({"size": a.cold_size, "device": device_name, "cold_run": run,
+                             "cold_cli_s": round(time.perf_counter() - t, 2)})
                 print(json.dumps(rows[-1]), flush=True)
-    header = ("size", "device", "precision", "seconds", "it_per_s", "first_preview_s",
+    header = ("size", "device", "precision", "lbfgs", "seconds", "it_per_s", "first_preview_s",
               "peak_mib", "style_err", "content_err", "style_err_coarse")
     print("\n| " + " | ".join(header) + " |\n|" + "---|" * len(header))
     for r in rows:
@@ -141,7 +184,7 @@ def main() -> None:
     meta = {"date": time.strftime("%Y-%m-%d"), "machine": platform.platform(),
             "cpu_count": os.cpu_count(), "torch": torch.__version__,
             "gpu": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None,
-            "numpy": np.__version__}
+            "numpy": np.__version__, "warmup": a.warmup, "overrides": overrides}
     if a.json:
         Path(a.json).write_text(json.dumps({"meta": meta, "rows": rows}, indent=1))
 

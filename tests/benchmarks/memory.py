@@ -15,7 +15,8 @@ pairs the run will keep at its second step, so by then the run has reached its p
   mark follows the live tensors instead of the allocator's caches.
 
 The estimate is ``nst_desktop.engine.estimate_run_memory``; the table gives estimate /
-measured.
+measured. ``--full`` runs the whole default run instead (coarse to fine, every iteration):
+with ``--limit-gib`` that shows a result finishing on the smaller card.
 """
 
 from __future__ import annotations
@@ -52,7 +53,7 @@ def synthetic(h: int, w: int, seed: int) -> np.ndarray:
 
 def child(size: int, low_memory: bool, device_name: str, precision: str,
           use_synthetic: bool, strip_elements: int | None = None,
-          limit_gib: float | None = None) -> dict:
+          limit_gib: float | None = None, full: bool = False) -> dict:
     import torch
     from bench import find_shared
 
@@ -75,7 +76,7 @@ def child(size: int, low_memory: bool, device_name: str, precision: str,
     device = resolve_device(device_name)
     p = Params(
         size=size,
-        coarse_to_fine=False,
+        coarse_to_fine=full,
         low_memory=low_memory,
         device=device_name,
         precision=precision,
@@ -100,7 +101,7 @@ def child(size: int, low_memory: bool, device_name: str, precision: str,
         for event in transfer.events():
             if isinstance(event, Progress):
                 steps += 1
-                if steps == ITERATIONS:
+                if steps == ITERATIONS and not full:
                     transfer.cancel()
     except OutOfMemoryError:
         completed = False
@@ -121,9 +122,12 @@ def child(size: int, low_memory: bool, device_name: str, precision: str,
         "measured_mib": round(peak / 2**20),
         "estimate_mib": round(estimate / 2**20),
         "ratio": round(estimate / peak, 3),
+        "seconds": round(seconds, 2),
         "seconds_per_iteration": round(seconds / max(1, steps), 2),
         "limit_gib": limit_gib,
         "completed": completed,
+        "full": full,
+        "steps": steps,
     }
 
 
@@ -140,12 +144,14 @@ def main() -> None:
     ap.add_argument("--limit-gib", type=float, default=None,
                     help="CUDA: cap this process's GPU memory (set_per_process_memory_fraction) "
                     "to emulate a smaller card; the row says whether the run completed")
+    ap.add_argument("--full", action="store_true",
+                    help="the whole default run, not cancelled after a few iterations")
     ap.add_argument("--json", default=None)
     ap.add_argument("--child", nargs=2, metavar=("SIZE", "MODE"), help=argparse.SUPPRESS)
     a = ap.parse_args()
     if a.child:
         print(json.dumps(child(int(a.child[0]), a.child[1] == "low", a.device, a.precision,
-                               a.synthetic, a.strip_elements, a.limit_gib)))
+                               a.synthetic, a.strip_elements, a.limit_gib, a.full)))
         return
     env = dict(os.environ, MALLOC_MMAP_THRESHOLD_="65536", MALLOC_TRIM_THRESHOLD_="0")
     rows = []
@@ -154,13 +160,14 @@ def main() -> None:
             cmd = [sys.executable, __file__, "--child", str(size), mode, "--device", a.device,
                    "--precision", a.precision, *(["--synthetic"] if a.synthetic else []),
                    *(["--strip-elements", str(a.strip_elements)] if a.strip_elements else []),
-                   *(["--limit-gib", str(a.limit_gib)] if a.limit_gib else [])]
+                   *(["--limit-gib", str(a.limit_gib)] if a.limit_gib else []),
+                   *(["--full"] if a.full else [])]
             out = subprocess.run(cmd, env=env, check=True, capture_output=True, text=True)
             row = json.loads(out.stdout.strip().splitlines()[-1])
             rows.append(row)
             print(json.dumps(row), flush=True)
     header = ("size", "shape", "device", "precision", "low_memory", "measured_mib",
-              "estimate_mib", "ratio", "seconds_per_iteration", "completed")
+              "estimate_mib", "ratio", "seconds_per_iteration", "completed", "steps")
     print("\n| " + " | ".join(header) + " |\n|" + "---|" * len(header))
     for r in rows:
         print("| " + " | ".join(str(r[h]) for h in header) + " |")
