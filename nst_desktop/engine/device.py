@@ -82,6 +82,19 @@ def precision_context(precision: str, device: torch.device) -> Iterator[None]:
         yield
 
 
+# Activation layout by device type. Channels-last (NHWC) made a default 512 px step 12 %
+# faster on the CPU (oneDNN; 2 cores, 2026-12-03: 1.53 s against 1.73 s, median of 8);
+# on CUDA and MPS it is not measured yet, so they keep PyTorch's default layout.
+CHANNELS_LAST = {"cpu": True}
+
+
+def memory_format(device: torch.device) -> torch.memory_format:
+    """The layout the network's weights (and so its activations) take on ``device``."""
+    if CHANNELS_LAST.get(device.type, False):
+        return torch.channels_last
+    return torch.contiguous_format
+
+
 def autocast(precision: str, device: torch.device) -> contextlib.AbstractContextManager[None]:
     if precision == "bf16" and device.type in ("cuda", "cpu"):
         return torch.autocast(device.type, dtype=torch.bfloat16)

@@ -32,6 +32,9 @@ def moment_sums(feat: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """(sum of f, sum of f f^T) over the positions of a (1, C, H, W) activation: additive,
     so a strip at a time gives the same totals as the whole."""
     _, c, h, w = feat.shape
+    if not feat.is_contiguous() and feat.is_contiguous(memory_format=torch.channels_last):
+        m = feat.permute(0, 2, 3, 1).reshape(h * w, c)  # a view: positions x channels
+        return m.sum(dim=0), m.t() @ m
     m = feat.reshape(c, h * w)
     return m.sum(dim=1), m @ m.t()
 

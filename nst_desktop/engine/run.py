@@ -226,7 +226,9 @@ class Objective:
                 if (not wanted and inputs is None) or i == upto:
                     break
                 last = i + 1 == len(blocks)
-                out = None if last else x.new_empty(strips.output_shape(block, x.shape))
+                out = None if last else torch.empty(
+                    strips.output_shape(block, x.shape), dtype=x.dtype, device=x.device,
+                    memory_format=self.net.memory_format)
                 for strip in strips.plan(block, x.shape, self.strip_elements):
                     y, row = strips.run(block, x[..., strip.rows, :], strip, visit)
                     if out is not None:
@@ -314,7 +316,7 @@ class Objective:
             x_in = inputs[i]
             assert x_in is not None
             inputs[i] = None
-            grad_in = torch.zeros(x_in.shape, dtype=torch.float32, device=x_in.device)
+            grad_in = torch.zeros_like(x_in, dtype=torch.float32)  # and x_in's layout
             for strip in strips.plan(blocks[i], x_in.shape, self.strip_elements):
                 piece = x_in[..., strip.rows, :].detach().requires_grad_(True)
                 terms: list[torch.Tensor] = []
@@ -467,7 +469,7 @@ class StyleTransfer:
         if net is None or net.layers != tuple(layers):
             net = build_network(p.weights, layers, p.pooling, device)
         else:
-            net = net.to(device)
+            net = net.placed(device)
 
         blend = p.blend() or [1.0 / len(self._styles)] * len(self._styles)
         content_full = self._content.to(device)

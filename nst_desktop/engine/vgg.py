@@ -22,6 +22,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from nst_desktop.engine.device import memory_format
 from nst_desktop.engine.params import VGG19_LAYERS
 from nst_desktop.errors import UnknownLayerError, WeightsError
 
@@ -121,6 +122,20 @@ class VGGFeatures(nn.Module):
             self.net.add_module(key, module)
         self.eval()
         self.requires_grad_(False)
+
+    def placed(self, device: torch.device | str) -> VGGFeatures:
+        """This network on ``device``, in the layout that is fastest there
+        (:func:`nst_desktop.engine.device.memory_format`)."""
+        device = torch.device(device)
+        return self.to(device=device, memory_format=memory_format(device))
+
+    @property
+    def memory_format(self) -> torch.memory_format:
+        """The layout of the activations: the convolutions' weights decide it."""
+        weight = next(m.weight for m in self.net if isinstance(m, nn.Conv2d))
+        if weight.is_contiguous():
+            return torch.contiguous_format
+        return torch.channels_last
 
     def segments(self) -> list[list[tuple[str, nn.Module]]]:
         """The network cut after each pooling layer: the blocks the low-memory backward
@@ -275,4 +290,4 @@ def build_network(
     missing = [n for n in needed if n + ".weight" not in state or n + ".bias" not in state]
     if missing:
         raise WeightsError(f"The weights lack the layers {', '.join(missing)} that this run needs.")
-    return VGGFeatures(state, caffe, layers, pooling).to(device)
+    return VGGFeatures(state, caffe, layers, pooling).placed(device)

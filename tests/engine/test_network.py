@@ -13,6 +13,7 @@ import torch
 
 from nst_desktop.engine import build_network
 from nst_desktop.engine import vgg as vgg_mod
+from nst_desktop.engine.losses import moments
 from nst_desktop.errors import UnknownLayerError, WeightsError
 
 from ..conftest import SHARED
@@ -43,8 +44,9 @@ def test_original_weights_give_the_reference_activations():
         assert float(f[0, :, 1, 1].sum()) == pytest.approx(pixel, rel=1e-3)
 
 
-def test_original_weights_match_the_quality_yardstick_network():
-    """Cross-check against the independent VGG in shared/tools/nst_score.py."""
+def test_original_weights_match_the_quality_yardstick_network(contiguous_layout):
+    """Cross-check against the independent VGG in shared/tools/nst_score.py (in the same
+    layout, so the same sums: the weights are what is checked)."""
     score_py = SHARED / "tools" / "nst_score.py"
     if not score_py.is_file():
         pytest.skip("shared/tools/nst_score.py is not beside this checkout")
@@ -57,6 +59,35 @@ def test_original_weights_match_the_quality_yardstick_network():
     ours = build_network("original", ["relu2_1", "relu4_2"])(ramp())
     for k in ("relu2_1", "relu4_2"):
         assert torch.allclose(ours[k], ref[k], rtol=1e-4, atol=1e-3)
+
+
+def test_the_cpu_network_is_channels_last_and_computes_what_the_contiguous_one_does():
+    """The layout is a speed choice (device.CHANNELS_LAST): the activations are the same
+    up to float32 rounding, and the network keeps its layout when it is placed again."""
+    net = build_network("original", ["relu1_1", "relu3_1", "relu5_1"])
+    assert net.memory_format == torch.channels_last
+    x = ramp()
+    with torch.no_grad():
+        fast = net(x)
+        assert all(f.is_contiguous(memory_format=torch.channels_last) for f in fast.values())
+        plain = net.to(memory_format=torch.contiguous_format)
+        assert plain.memory_format == torch.contiguous_format
+        slow = plain(x)
+        assert net.placed("cpu").memory_format == torch.channels_last
+    for k, v in slow.items():
+        assert v.abs().max() > 0
+        torch.testing.assert_close(fast[k], v, rtol=1e-5, atol=1e-5 * float(v.abs().max()))
+
+
+def test_moments_are_the_same_in_either_layout():
+    torch.manual_seed(0)
+    feat = torch.randn(1, 16, 9, 7)
+    mean, second = moments(feat)
+    cl_mean, cl_second = moments(feat.contiguous(memory_format=torch.channels_last))
+    torch.testing.assert_close(cl_mean, mean)
+    torch.testing.assert_close(cl_second, second)
+    flat = feat.reshape(16, -1)
+    torch.testing.assert_close(second, flat @ flat.t() / 63)
 
 
 def test_network_is_truncated_frozen_and_in_eval_mode():
