@@ -127,7 +127,7 @@ class VGGFeatures(nn.Module):
         """This network on ``device``, in the layout that is fastest there
         (:func:`nst_desktop.engine.device.memory_format`)."""
         device = torch.device(device)
-        return self.to(device=device, memory_format=memory_format(device))
+        return self.to(device).to(memory_format=memory_format(device))
 
     @property
     def memory_format(self) -> torch.memory_format:

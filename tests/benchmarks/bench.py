@@ -183,8 +183,8 @@ def main() -> None:
                 rows.append({"size": a.cold_size, "device": device_name, "cold_run": run,
                              "cold_cli_s": round(time.perf_counter() - t, 2)})
                 print(json.dumps(rows[-1]), flush=True)
-    header = ("size", "device", "precision", "layout", "lbfgs", "seconds", "it_per_s", "first_preview_s",
-              "peak_mib", "style_err", "content_err", "style_err_coarse")
+    header = ("size", "device", "precision", "layout", "lbfgs", "seconds", "it_per_s",
+              "first_preview_s", "peak_mib", "style_err", "content_err", "style_err_coarse")
     print("\n| " + " | ".join(header) + " |\n|" + "---|" * len(header))
     for r in rows:
         if "seconds" in r:
