@@ -82,9 +82,10 @@ def precision_context(precision: str, device: torch.device) -> Iterator[None]:
         yield
 
 
-# Activation layout by device type. Channels-last (NHWC) made a default 512 px step 12 %
-# faster on the CPU (oneDNN; 2 cores, 2026-12-03: 1.53 s against 1.73 s, median of 8);
-# on CUDA and MPS it is not measured yet, so they keep PyTorch's default layout.
+# Activation layout by device type. Channels-last (NHWC) made a default full-size step a
+# quarter faster on the CPU (oneDNN; 2 cores, 2026-12-03, median of 6 and of 3: 512 px
+# 1.35 s against 1.79 s, 1024 px 8.2 s against 10.9 s); on CUDA and MPS it is not measured
+# yet (tests/benchmarks/bench.py --layout), so they keep PyTorch's default layout.
 CHANNELS_LAST = {"cpu": True}
 
 

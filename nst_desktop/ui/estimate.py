@@ -11,12 +11,17 @@ from nst_desktop.engine.strips import network_mode
 from nst_desktop.errors import NSTError
 from nst_desktop.ui.settings import STARTUP_SECONDS
 
-# A low-memory step recomputes the network's forward pass: measured 4.15 s against 3.3 s per
-# step at 512 px on the CPU (tests/benchmarks/bench.py --param low_memory=true).
-LOW_MEMORY_TIME_FACTOR = 1.25
-# A lean step (strips.network_mode) recomputes the first two blocks: measured
-# 13.8-16.1 s against 12.9-14.7 s per step at 1024 x 768 on the CPU, two runs each.
-LEAN_TIME_FACTOR = 1.08
+# Time of a step relative to a plain step on the same pixels, by how the network runs
+# (strips.network_mode). Measured on the CPU (2 cores, channels-last, 2026-12-03, per
+# full-size step): recomputing blocks on strips costs at small sizes and pays for itself
+# in cache locality from about a megapixel on.
+# Low memory (every block): 1.95 s against 1.35 s at 512 x 384, 7.9 s against 8.2 s at
+# 1024 x 768, 21.4 s against 21.0 s at 1536 x 1152.
+LOW_MEMORY_TIME_FACTOR = 1.45
+LOW_MEMORY_LARGE_TIME_FACTOR = 1.0
+LOW_MEMORY_LARGE_PIXELS = 1024 * 768
+# Lean (the first two blocks, from LEAN_PIXELS on): 18.6 s against 21.0 s at 1536 x 1152.
+LEAN_TIME_FACTOR = 0.88
 
 
 @dataclass(frozen=True)
@@ -28,23 +33,25 @@ class Estimate:
     text: str
 
 
-def step_cost(params: Params) -> float:
-    """Time of one step relative to a plain step on the same pixels."""
-    return LOW_MEMORY_TIME_FACTOR if params.low_memory else 1.0
+def step_cost(params: Params, pixels: int) -> float:
+    """Time of one step on ``pixels`` relative to a plain step on as many pixels."""
+    mode = network_mode(pixels, params.low_memory)
+    if mode == "lean":
+        return LEAN_TIME_FACTOR
+    if mode == "low":
+        if pixels >= LOW_MEMORY_LARGE_PIXELS:
+            return LOW_MEMORY_LARGE_TIME_FACTOR
+        return LOW_MEMORY_TIME_FACTOR
+    return 1.0
 
 
 def pixel_iterations(params: Params, content_shape: tuple[int, int]) -> float:
-    """The optimisation's work: sum over the schedule of iterations x pixels (a lean
-    scale's pixels costing LEAN_TIME_FACTOR times a plain one's)."""
+    """The optimisation's work in plain steps' pixels: sum over the schedule of iterations x
+    pixels x :func:`step_cost`."""
     h, w = content_shape
-
-    def cost(pixels: int) -> float:
-        lean = network_mode(pixels, params.low_memory) == "lean"
-        return LEAN_TIME_FACTOR if lean else 1.0
-
     return float(
         sum(
-            n * a * b * cost(a * b)
+            n * a * b * step_cost(params, a * b)
             for (size, n) in params.schedule()
             for a, b in [scaled_shape(h, w, size)]
         )
@@ -101,7 +108,7 @@ def estimate(
         memory = estimate_run_memory(params, content_shape)
     except NSTError:
         return None
-    work = pixel_iterations(params, content_shape) * step_cost(params)
+    work = pixel_iterations(params, content_shape)
     seconds = STARTUP_SECONDS.get(device_type, 3.0) + rate(device_type) * work
     available = device.memory_bytes if device_type != "cpu" else system_memory()
     fits = available is None or memory <= available * 0.9

@@ -209,7 +209,7 @@ class ParamsPanel(QWidget):
         self.low_memory_check.setToolTip(
             "Run the network on strips of the image, recomputing them (same result), and keep a\n"
             "short optimiser history: from 1024 px on, a fifth to a third of the memory, at\n"
-            "a quarter to a third more time per step."
+            "about the same time per step (below 1024 px, half as much time again; CPU)."
         )
         self._bind_check("low_memory", self.low_memory_check)
         form.addRow(self.low_memory_check)

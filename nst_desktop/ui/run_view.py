@@ -126,7 +126,8 @@ class RunView(QObject):
         w.progress_bar.setValue(round(event.fraction * 1000))
         if self._first_step is None and self.job is not None:
             h, wd = event.size
-            self._first_step = (event.elapsed, float(h * wd))
+            cost = step_cost(self.job.params, h * wd)
+            self._first_step = (event.elapsed, h * wd * cost)
         parts = []
         if event.scale_count > 1:
             parts.append(f"scale {event.scale_index + 1}/{event.scale_count} ({event.size[1]} px)")
@@ -196,7 +197,7 @@ class RunView(QObject):
         first_elapsed, first_work = self._first_step
         h, wd = self.job.content.shape[:2]
         # the rate is kept per plain step
-        work = (pixel_iterations(result.params, (h, wd)) - first_work) * step_cost(result.params)
+        work = pixel_iterations(result.params, (h, wd)) - first_work
         device_type = result.device.split(":")[0]
         self.window.settings.record_rate(device_type, result.elapsed - first_elapsed, work)
         self.window.params_panel.update_estimate()

@@ -169,10 +169,13 @@ def test_low_memory_checkbox_lowers_the_memory_estimate_and_is_undoable(loaded_w
 
 
 def test_the_time_estimate_charges_lean_scales_and_low_memory_steps():
-    """The window's time estimate: a lean scale (a megapixel or more) costs
-    LEAN_TIME_FACTOR per pixel, a low-memory step LOW_MEMORY_TIME_FACTOR."""
+    """The window's time estimate in plain steps' pixels: a lean scale (a megapixel or
+    more) costs LEAN_TIME_FACTOR per pixel, a low-memory scale LOW_MEMORY_TIME_FACTOR
+    below LOW_MEMORY_LARGE_PIXELS and LOW_MEMORY_LARGE_TIME_FACTOR from there on."""
     from nst_desktop.ui.estimate import (
         LEAN_TIME_FACTOR,
+        LOW_MEMORY_LARGE_PIXELS,
+        LOW_MEMORY_LARGE_TIME_FACTOR,
         LOW_MEMORY_TIME_FACTOR,
         pixel_iterations,
         step_cost,
@@ -184,5 +187,17 @@ def test_the_time_estimate_charges_lean_scales_and_low_memory_steps():
     assert pixel_iterations(large, (768, 1024)) == pytest.approx(
         10 * 1536 * 2048 * LEAN_TIME_FACTOR)
     low = large.replace(low_memory=True)
-    assert pixel_iterations(low, (768, 1024)) == 10 * 1536 * 2048
-    assert step_cost(low) == LOW_MEMORY_TIME_FACTOR and step_cost(large) == 1.0
+    assert pixel_iterations(low, (768, 1024)) == pytest.approx(
+        10 * 1536 * 2048 * LOW_MEMORY_LARGE_TIME_FACTOR)
+    low_small = low.replace(size=512)  # 512 x 384
+    assert pixel_iterations(low_small, (768, 1024)) == pytest.approx(
+        10 * 384 * 512 * LOW_MEMORY_TIME_FACTOR)
+    assert step_cost(low, LOW_MEMORY_LARGE_PIXELS) == LOW_MEMORY_LARGE_TIME_FACTOR
+    assert step_cost(low, LOW_MEMORY_LARGE_PIXELS - 1) == LOW_MEMORY_TIME_FACTOR
+    assert step_cost(large, 1536 * 2048) == LEAN_TIME_FACTOR
+    assert step_cost(small, 768 * 1024) == 1.0
+    # The coarse-to-fine schedule charges each scale by its own size.
+    both = Params(size=1024, iterations=10, coarse_iterations=20, low_memory=True)
+    assert pixel_iterations(both, (768, 1024)) == pytest.approx(
+        20 * (96 * 128 + 192 * 256 + 384 * 512) * LOW_MEMORY_TIME_FACTOR
+        + 10 * 768 * 1024 * LOW_MEMORY_LARGE_TIME_FACTOR)
