@@ -80,7 +80,7 @@ def use_torch_lbfgs() -> None:
 
 
 def warm_up(params: Params, content, style, net) -> None:
-    """A few untimed steps at the smallest size: the device's context, kernels, cuDNN."""
+    """A few untimed steps at ``params.size``: the device's context, kernels, cuDNN."""
     quick = params.replace(coarse_to_fine=False, iterations=3)
     for _ in StyleTransfer(quick, content.rgb, [style.rgb], network=net).events():
         pass
@@ -157,7 +157,7 @@ def main() -> None:
             net = build_network(base.weights, [*base.content_layers, *base.style_layers],
                                 base.pooling, resolve_device(device_name))
             if a.warmup:
-                warm_up(base.replace(size=min([*a.sizes, 512])), content, style, net)
+                warm_up(base.replace(size=min([*a.sizes, 512])), content, style, net)  # small
             for size in a.sizes:
                 p = base.replace(size=size)
                 out = out_dir / f"bench_{size}_{device_name}_{precision}.png".replace(":", "")
