@@ -162,7 +162,9 @@ def main() -> None:
                 p = base.replace(size=size)
                 out = out_dir / f"bench_{size}_{device_name}_{precision}.png".replace(":", "")
                 row = {"size": size, "device": str(resolve_device(device_name)),
-                       "precision": precision, "layout": layout, "lbfgs": optimiser,
+                       "precision": engine_device.resolve_precision(
+                           precision, resolve_device(device_name)),
+                       "asked": precision, "layout": layout, "lbfgs": optimiser,
                        **run_one(p, content, style, net, out)}
                 row.update({k: v for k, v in score(shared, out, content_path, style_path,
                                                    row["device"], size).items() if k != "size"})
@@ -183,7 +185,7 @@ def main() -> None:
                 rows.append({"size": a.cold_size, "device": device_name, "cold_run": run,
                              "cold_cli_s": round(time.perf_counter() - t, 2)})
                 print(json.dumps(rows[-1]), flush=True)
-    header = ("size", "device", "precision", "layout", "lbfgs", "seconds", "it_per_s",
+    header = ("size", "device", "asked", "precision", "layout", "lbfgs", "seconds", "it_per_s",
               "first_preview_s", "peak_mib", "style_err", "content_err", "style_err_coarse")
     print("\n| " + " | ".join(header) + " |\n|" + "---|" * len(header))
     for r in rows:

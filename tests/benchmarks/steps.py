@@ -1,0 +1,133 @@
+"""Time of one full-size optimisation step by how the network runs (not a default test).
+
+    python tests/benchmarks/steps.py --sizes 512 768 1024 --modes plain lean low \
+        --precisions fp32 bf16 --repeat 5 --json steps.json
+
+One step is what L-BFGS asks of the objective: VGG-19 forward and backward to relu5_1 with
+the default losses, on Tübingen (resized to the size) styled by The Starry Night. ``plain``
+keeps every activation, ``lean`` computes the first blocks on strips whatever the size
+(``strips.LEAN_PIXELS`` decides that in a real run), ``low`` is Low memory. Each case takes
+one step in turn, ``--repeat`` rounds after an untimed one, and the figure is its median:
+what decides the lean threshold and the time factors of the estimate
+(nst_desktop/ui/estimate.py). Needs no Qt.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import torch
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bench import find_shared  # noqa: E402
+
+from nst_desktop.core.imageio import load_image  # noqa: E402
+from nst_desktop.engine import Params, build_network  # noqa: E402
+from nst_desktop.engine.device import (  # noqa: E402
+    precision_context,
+    resolve_device,
+    resolve_precision,
+)
+from nst_desktop.engine.run import Objective, resize, scaled_shape, to_tensor  # noqa: E402
+
+
+def sync(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+
+
+def objective(net, p: Params, content: torch.Tensor, style: torch.Tensor, mode: str,
+              precision: str, device: torch.device) -> Objective:
+    obj = Objective.__new__(Objective)
+    if mode == "lean":
+        obj.lean_pixels = 1  # every size runs lean
+    elif mode == "plain":
+        obj.lean_pixels = 2**62  # never lean
+    obj.__init__(net, p, content, [style], [1.0], precision, device)
+    return obj
+
+
+def time_step(obj: Objective, content: torch.Tensor, device: torch.device) -> float:
+    x = content.clone().requires_grad_(True)
+    sync(device)
+    start = time.perf_counter()
+    obj(x)
+    sync(device)
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--sizes", type=int, nargs="+", default=[512, 768, 1024])
+    ap.add_argument("--modes", nargs="+", default=["plain", "lean"],
+                    choices=["plain", "lean", "low"])
+    ap.add_argument("--precisions", nargs="+", default=["auto"])
+    ap.add_argument("--device", default="cpu")
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--json", default=None)
+    a = ap.parse_args()
+
+    shared = find_shared()
+    device = resolve_device(a.device)
+    content_rgb = load_image(shared / "images" / "tubingen.jpg").rgb
+    style_rgb = load_image(shared / "images" / "starry_night.jpg").rgb
+    # Every (precision, mode) at a size takes one step in turn, round after round, so that
+    # a drift in the machine's speed (it is shared) weighs on all of them alike.
+    rows = []
+    nets = {}
+    for low in sorted({m == "low" for m in a.modes}):
+        p = Params(low_memory=low)
+        layers = list(dict.fromkeys([*p.content_layers, *p.style_layers]))
+        nets[low] = (p, build_network(p.weights, layers, p.pooling, device))
+    precisions = list(dict.fromkeys(resolve_precision(q, device) for q in a.precisions))
+    for size in a.sizes:
+        shape = scaled_shape(*content_rgb.shape[:2], size)
+        content = resize(to_tensor(content_rgb).to(device), shape)
+        style = resize(to_tensor(style_rgb).to(device), shape)
+        cases = [(q, m) for q in precisions for m in a.modes]
+        objs = {}
+        for q, m in cases:
+            p, net = nets[m == "low"]
+            with precision_context(q, device):
+                objs[q, m] = objective(net, p, content, style, m, q, device)
+        times: dict[tuple[str, str], list[float]] = {c: [] for c in cases}
+        for i in range(a.repeat + 1):
+            for q, m in cases:
+                with precision_context(q, device):
+                    t = time_step(objs[q, m], content, device)
+                if i:  # the first round warms the kernels up
+                    times[q, m].append(t)
+        for q, m in cases:
+            row = {"size": size, "shape": list(shape), "device": str(device),
+                   "precision": q, "mode": m,
+                   "median_s": round(statistics.median(times[q, m]), 4),
+                   "steps_s": [round(t, 4) for t in times[q, m]]}
+            rows.append(row)
+            print(json.dumps(row), flush=True)
+        del objs
+    print("\n| size | precision | " + " | ".join(a.modes) + " |\n|---|---|"
+          + "---|" * len(a.modes))
+    for size in a.sizes:
+        for q in precisions:
+            cells = [next((f"{r['median_s']:.3f} s" for r in rows if r["size"] == size
+                           and r["precision"] == q and r["mode"] == m), "")
+                     for m in a.modes]
+            print(f"| {size} px | {q} | " + " | ".join(cells) + " |")
+    if a.json:
+        Path(a.json).write_text(json.dumps({
+            "date": time.strftime("%Y-%m-%d"), "machine": platform.processor()
+            or platform.machine(), "torch": torch.__version__,
+            "threads": torch.get_num_threads(), "rows": rows}, indent=1))
+
+
+if __name__ == "__main__":
+    main()
