@@ -300,6 +300,7 @@ def run(argv: Sequence[str] | None = None) -> int:
         "output": str(out),
         "seconds": round(result.elapsed, 2),
         "device": result.device,
+        "precision": result.precision,
         "steps": result.steps,
         "cancelled": result.cancelled,
         "losses": {k: round(v, 5) for k, v in result.losses.items()},
@@ -310,7 +311,8 @@ def run(argv: Sequence[str] | None = None) -> int:
         print(json.dumps(summary))
     elif not args.quiet:
         state = "stopped early, partial result" if result.cancelled else "done"
-        print(f"{out}: {state} in {result.elapsed:.1f} s on {result.device}", file=sys.stderr)
+        print(f"{out}: {state} in {result.elapsed:.1f} s on {result.device} "
+              f"({result.precision})", file=sys.stderr)
     return EXIT_INTERRUPTED if result.cancelled else 0
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -54,10 +55,28 @@ def resolve_device(name: str) -> torch.device:
     raise DeviceError(f"Unknown device {name!r}.")
 
 
+@functools.cache
+def cpu_has_native_bf16() -> bool:
+    """Whether this CPU multiplies bfloat16 in hardware (AVX-512 BF16 or AMX). Elsewhere
+    oneDNN emulates bfloat16 with float32 arithmetic and conversions."""
+    for probe in ("_is_avx512_bf16_supported", "_is_amx_tile_supported"):
+        try:
+            if getattr(torch.cpu, probe)():
+                return True
+        except Exception:  # noqa: BLE001 - a private probe; missing or failing means no
+            continue
+    return False
+
+
 def resolve_precision(precision: str, device: torch.device) -> str:
-    """'auto': TF32 on CUDA (fast, no visible loss), fp32 elsewhere."""
+    """'auto': TF32 on CUDA; bf16 on a CPU with native bfloat16, where it takes 40 % less
+    time for the same scores (README, Performance); fp32 elsewhere."""
     if precision == "auto":
-        return "tf32" if device.type == "cuda" else "fp32"
+        if device.type == "cuda":
+            return "tf32"
+        if device.type == "cpu" and cpu_has_native_bf16():
+            return "bf16"
+        return "fp32"
     if precision in ("tf32",) and device.type != "cuda":
         return "fp32"
     return precision
@@ -126,7 +145,10 @@ _NETWORK_BYTES_PER_PIXEL = {
 }
 # One strip's working set: (bytes per pixel while the image fits in a strip, at most).
 _STRIP_BYTES = {"plain": (0.0, 0.0), "lean": (935.0, 20.0 * 2**20), "low": (935.0, 244.0 * 2**20)}
-_BF16_FACTOR = 0.6  # activations in bfloat16, gradients and losses still partly float32
+# The network's part in bf16, by device type. On the CPU autocast keeps float32 copies of
+# much of what it computes: the network's part shrank by only 10 to 23 % (fitted on 512 to
+# 2048 px, plain, lean and low memory, 2026-12-03); on a GPU the factor is not measured yet.
+_BF16_FACTOR = {"cpu": 0.82, "cuda": 0.6, "mps": 0.6}
 _FIXED_BYTES = 320 * 2**20  # weights, targets, the full-size inputs, allocator slack
 _IMAGE_BYTES_PER_PIXEL = 12.0  # one 3-channel float32 image
 LARGEST_SIZE = 16384  # the largest longest side size_that_fits proposes
@@ -141,31 +163,35 @@ def optimizer_tensors(optimizer: str = "lbfgs", history: int = 100) -> int:
 
 
 def _parts(
-    pixels: int, precision: str, low_memory: bool, optimizer: str, history: int
+    pixels: int, precision: str, low_memory: bool, optimizer: str, history: int,
+    device_type: str,
 ) -> tuple[float, float, float]:
     """(bytes per pixel, strip bytes per pixel, strip bytes at most)."""
     mode = network_mode(pixels, low_memory)
     network = _NETWORK_BYTES_PER_PIXEL[mode]
     strip, strip_max = _STRIP_BYTES[mode]
     if precision == "bf16":
-        network, strip, strip_max = (v * _BF16_FACTOR for v in (network, strip, strip_max))
+        factor = _BF16_FACTOR.get(device_type, 1.0)
+        network, strip, strip_max = (v * factor for v in (network, strip, strip_max))
     return network + _IMAGE_BYTES_PER_PIXEL * optimizer_tensors(optimizer, history), strip, \
         float(strip_max)
 
 
 def estimate_memory(
     height: int, width: int, precision: str = "fp32", *, low_memory: bool = False,
-    optimizer: str = "lbfgs", history: int = 100,
+    optimizer: str = "lbfgs", history: int = 100, device_type: str = "cpu",
 ) -> int:
-    """Peak memory, in bytes, of a run producing an image of this shape."""
+    """Peak memory, in bytes, of a run producing an image of this shape on a device of
+    ``device_type`` ("cpu", "cuda", "mps"; it matters only for bf16)."""
     pixels = height * width
-    per_px, strip, strip_max = _parts(pixels, precision, low_memory, optimizer, history)
+    per_px, strip, strip_max = _parts(pixels, precision, low_memory, optimizer, history,
+                                      device_type)
     return int(_FIXED_BYTES + per_px * pixels + min(strip * pixels, strip_max))
 
 
 def size_that_fits(
     budget_bytes: int, aspect: float = 1.0, precision: str = "fp32", *, low_memory: bool = False,
-    optimizer: str = "lbfgs", history: int = 100,
+    optimizer: str = "lbfgs", history: int = 100, device_type: str = "cpu",
 ) -> int:
     """The largest longest-side (multiple of 16) whose estimate fits in ``budget_bytes``."""
     aspect = max(aspect, 1.0 / aspect)  # longest / shortest
@@ -173,7 +199,8 @@ def size_that_fits(
     for longest in range(LARGEST_SIZE, 16, -16):
         shortest = max(1, round(longest / aspect))
         if estimate_memory(shortest, longest, precision, low_memory=low_memory,
-                           optimizer=optimizer, history=history) <= budget_bytes:
+                           optimizer=optimizer, history=history,
+                           device_type=device_type) <= budget_bytes:
             return longest
     return 16
 

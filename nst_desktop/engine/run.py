@@ -77,6 +77,7 @@ class Result:
     steps: int
     cancelled: bool = False
     losses: dict[str, float] = field(default_factory=dict)
+    precision: str = ""  # what the run computed in ("fp32", "tf32", "bf16"), "auto" resolved
 
     def to_uint8(self) -> np.ndarray:
         return to_uint8(self.image)
@@ -440,7 +441,8 @@ class StyleTransfer:
             available = available_memory(device)
             budget = int(available * 0.9) if available is not None else None
             suggested = (
-                size_that_fits(budget, w / h, precision, **memory_options(p))
+                size_that_fits(budget, w / h, precision, **memory_options(p),
+                               device_type=device.type)
                 if budget is not None
                 else max(64, int(p.size * 0.7) // 16 * 16)
             )
@@ -592,6 +594,7 @@ class StyleTransfer:
             steps=step,
             cancelled=self._cancel.is_set(),
             losses=losses,
+            precision=precision,
         )
 
     # -- helpers --------------------------------------------------------------
@@ -648,6 +651,6 @@ def estimate_run_memory(params: Params, content_shape: tuple[int, int]) -> int:
     precision = resolve_precision(params.precision, device)
     return max(
         estimate_memory(*scaled_shape(content_shape[0], content_shape[1], size), precision,
-                        **memory_options(params, steps))
+                        **memory_options(params, steps), device_type=device.type)
         for size, steps in params.schedule()
     )

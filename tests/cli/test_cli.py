@@ -98,3 +98,21 @@ def test_low_memory_flag_reaches_the_run_and_the_saved_parameters(images, tmp_pa
     assert read_params(out).low_memory is True
     plain = cli.params_from_args(cli.build_parser().parse_args(["c", "s", "-o", "x.png"]))
     assert plain.low_memory is False
+
+
+@pytest.mark.parametrize("precision", ["auto", "fp32", "bf16"])
+def test_the_summary_says_the_precision_the_run_computed_in(images, tmp_path, capsys, precision):
+    import json
+
+    import torch
+
+    from nst_desktop.engine.device import resolve_precision
+
+    out = tmp_path / "out.png"
+    assert cli.main([str(images["c"]), str(images["s"]), "-o", str(out), "--device", "cpu",
+                     "--precision", precision, "--json", *FAST]) == 0
+    summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert summary["device"] == "cpu"
+    assert summary["precision"] == resolve_precision(precision, torch.device("cpu"))
+    assert summary["precision"] in ("fp32", "bf16")
+    assert read_params(out).precision == precision  # what was asked for is what is kept

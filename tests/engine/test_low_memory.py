@@ -188,7 +188,7 @@ def test_estimate_counts_the_mode_the_optimizer_the_pairs_and_the_precision():
     assert low < 0.5 * plain
     assert adam < plain and bf16 < plain
     assert estimate_memory(1536, 2048, history=LBFGS_HISTORY) > plain
-    p = Params(size=2048, device="cpu")
+    p = Params(size=2048, device="cpu", precision="fp32")
     assert estimate_run_memory(p, (768, 1024)) == plain
     assert estimate_run_memory(p.replace(low_memory=True), (768, 1024)) == low
     # A longer run keeps more pairs, up to the history.
@@ -228,13 +228,16 @@ def _measure(tmp_path, *args: str) -> list[dict]:
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc and uses glibc")
-def test_estimate_is_within_a_quarter_of_the_measured_peak(tmp_path):
+@pytest.mark.parametrize("precision", ["fp32", "bf16"])
+def test_estimate_is_within_a_quarter_of_the_measured_peak(tmp_path, precision):
     """tests/benchmarks/memory.py in fresh processes, on the CPU: the measured peak of a run
-    at 384 px (a size the model was not fitted on), plain and low-memory, against the
-    estimate the size control shows."""
-    rows = {r["low_memory"]: r for r in _measure(tmp_path, "--sizes", "384")}
+    at 384 px (a size the model was not fitted on), plain and low-memory, in each precision
+    'auto' can choose on a CPU, against the estimate the size control shows."""
+    rows = {r["low_memory"]: r
+            for r in _measure(tmp_path, "--sizes", "384", "--precision", precision)}
     assert set(rows) == {False, True}
     for row in rows.values():
+        assert row["precision"] == precision
         assert 0.75 <= row["ratio"] <= 1.25, row
     assert rows[True]["measured_mib"] < rows[False]["measured_mib"]
 
