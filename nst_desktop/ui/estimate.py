@@ -6,23 +6,29 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import torch
+
 from nst_desktop.engine import DeviceInfo, Params, estimate_run_memory, scaled_shape
-from nst_desktop.engine.strips import network_mode
+from nst_desktop.engine import device as engine_device
+from nst_desktop.engine.strips import LEAN_PIXELS, network_mode
 from nst_desktop.errors import NSTError
 from nst_desktop.ui.settings import STARTUP_SECONDS
 
 # Time of a step relative to a plain step on the same pixels, by how the network runs
-# (strips.network_mode). Measured on the CPU (2 cores, channels-last, 2026-12-03, per
-# full-size step): recomputing blocks on strips costs at small sizes and pays for itself
-# in cache locality from about a megapixel on.
-# Low memory (every block): 1.95 s against 1.35 s at 512 x 384, 7.9 s against 8.2 s at
-# 1024 x 768, 21.4 s against 21.0 s at 1536 x 1152.
+# (strips.network_mode). Measured on the CPU (2 cores, channels-last, per full-size step,
+# tests/benchmarks/steps.py, 2026-12-03, the cases taking turns; fp32 and bf16 alike within
+# the noise): recomputing blocks on strips costs below a megapixel and pays for itself in
+# cache locality above it.
+# Low memory (every block): 1.81 s against 1.30 s at 512 x 384 (bf16 1.08 against 0.72),
+# 5.35 against 3.17 s at 768 x 576 (2.66 against 1.91), 10.2 against 7.86 s at 1024 x 768
+# (7.22 against 4.37); 21.4 against 25.3 s at 1536 x 1152 (13.1 against 14.0).
 LOW_MEMORY_TIME_FACTOR = 1.45
-LOW_MEMORY_LARGE_TIME_FACTOR = 1.0
-LOW_MEMORY_LARGE_PIXELS = 1024 * 768
-# Lean (the first two blocks, from LEAN_PIXELS on): 18.6 s against 21.0 s at 1536 x 1152.
-LEAN_TIME_FACTOR = 0.88
-
+LOW_MEMORY_LARGE_TIME_FACTOR = 0.95
+LOW_MEMORY_LARGE_PIXELS = LEAN_PIXELS
+# Lean (the first two blocks, from LEAN_PIXELS on): 18.3 against 25.3 s at 1536 x 1152 (bf16
+# 11.0 against 14.0 s; an earlier measurement, not taking turns, 18.6 against 21.0 s). Below
+# a megapixel lean would cost: 8.89 against 7.86 s at 1024 x 768, so smaller runs stay plain.
+LEAN_TIME_FACTOR = 0.8
 
 @dataclass(frozen=True)
 class Estimate:
@@ -33,25 +39,52 @@ class Estimate:
     text: str
 
 
-def step_cost(params: Params, pixels: int) -> float:
-    """Time of one step on ``pixels`` relative to a plain step on as many pixels."""
-    mode = network_mode(pixels, params.low_memory)
-    if mode == "lean":
-        return LEAN_TIME_FACTOR
-    if mode == "low":
-        if pixels >= LOW_MEMORY_LARGE_PIXELS:
-            return LOW_MEMORY_LARGE_TIME_FACTOR
-        return LOW_MEMORY_TIME_FACTOR
+# Time of a step in a precision relative to one in the device's reference precision (what
+# its rate is kept in: fp32 on the CPU and on Apple's GPU, TF32 on CUDA).
+# CPU, per full-size plain step (tests/benchmarks/steps.py, 2 cores, 2026-12-03): with
+# native bfloat16 (AVX-512 BF16) 0.72 s against 1.30 s at 512 x 384, 1.91 against 3.17 s at
+# 768 x 576, 4.37 against 7.86 s at 1024 x 768 (a whole 512 px run 0.59x); without it (the
+# same CPU with oneDNN held to AVX-512 without BF16, ONEDNN_MAX_CPU_ISA=AVX512_CORE) bfloat16
+# is emulated: 3.08 s against 1.68 s at 512 x 384.
+CPU_BF16_TIME_FACTOR = {True: 0.58, False: 1.8}  # by cpu_has_native_bf16()
+# CUDA: VGG-19 forward and backward at 512 px on an H100 (issue 5): 14.3 ms fp32, 8.1 ms
+# TF32, 7.1 ms bf16.
+CUDA_TIME_FACTOR = {"fp32": 1.77, "tf32": 1.0, "bf16": 0.88}
+
+
+def precision_cost(params: Params, device_type: str) -> float:
+    """Time of a step in the precision ``params`` resolves to on ``device_type``, relative to
+    one in the device's reference precision."""
+    precision = engine_device.resolve_precision(params.precision, torch.device(device_type))
+    if device_type == "cuda":
+        return CUDA_TIME_FACTOR.get(precision, 1.0)
+    if device_type == "cpu" and precision == "bf16":
+        return CPU_BF16_TIME_FACTOR[engine_device.cpu_has_native_bf16()]
     return 1.0
 
 
-def pixel_iterations(params: Params, content_shape: tuple[int, int]) -> float:
+def step_cost(params: Params, pixels: int, device_type: str = "cpu") -> float:
+    """Time of one step on ``pixels`` relative to a plain step on as many pixels in the
+    device's reference precision."""
+    mode = network_mode(pixels, params.low_memory)
+    cost = precision_cost(params, device_type)
+    if mode == "lean":
+        return cost * LEAN_TIME_FACTOR
+    if mode == "low":
+        if pixels >= LOW_MEMORY_LARGE_PIXELS:
+            return cost * LOW_MEMORY_LARGE_TIME_FACTOR
+        return cost * LOW_MEMORY_TIME_FACTOR
+    return cost
+
+
+def pixel_iterations(params: Params, content_shape: tuple[int, int],
+                     device_type: str = "cpu") -> float:
     """The optimisation's work in plain steps' pixels: sum over the schedule of iterations x
     pixels x :func:`step_cost`."""
     h, w = content_shape
     return float(
         sum(
-            n * a * b * step_cost(params, a * b)
+            n * a * b * step_cost(params, a * b, device_type)
             for (size, n) in params.schedule()
             for a, b in [scaled_shape(h, w, size)]
         )
@@ -108,7 +141,7 @@ def estimate(
         memory = estimate_run_memory(params, content_shape)
     except NSTError:
         return None
-    work = pixel_iterations(params, content_shape)
+    work = pixel_iterations(params, content_shape, device_type)
     seconds = STARTUP_SECONDS.get(device_type, 3.0) + rate(device_type) * work
     available = device.memory_bytes if device_type != "cpu" else system_memory()
     fits = available is None or memory <= available * 0.9

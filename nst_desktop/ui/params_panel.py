@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from nst_desktop.engine import VGG19_LAYERS, DeviceInfo, Params
+from nst_desktop.engine.device import cpu_has_native_bf16
 from nst_desktop.errors import ParameterError
 from nst_desktop.ui.estimate import Estimate, estimate
 from nst_desktop.ui.params_model import ParamsModel
@@ -202,14 +203,20 @@ class ParamsPanel(QWidget):
         self.precision_combo = self._combo(
             "precision",
             [("Automatic", "auto"), ("FP32", "fp32"), ("TF32", "tf32"), ("BF16", "bf16")],
-            "Lower precision is faster on GPUs and uses less memory.",
+            "Automatic: TF32 on an NVIDIA GPU; BF16 on a CPU that computes bfloat16\n"
+            "natively (AVX-512 BF16 or AMX"
+            + (", as this one does" if cpu_has_native_bf16() else "; this one does not")
+            + "), FP32 otherwise.\n"
+            "Lower precision is faster and needs less memory for about the same picture;\n"
+            "on a CPU without native bfloat16, BF16 is emulated and slower.",
         )
         form.addRow("Precision", self.precision_combo)
         self.low_memory_check = QCheckBox("Low memory (slower)")
         self.low_memory_check.setToolTip(
             "Run the network on strips of the image, recomputing them (same result), and keep a\n"
-            "short optimiser history: from 1024 px on, a fifth to a third of the memory, at\n"
-            "about the same time per step (below 1024 px, half as much time again; CPU)."
+            "short optimiser history: from 1024 px on, a fifth to a third of the memory; from\n"
+            "a megapixel on at about the same time per step, below it half as much time again\n"
+            "(CPU)."
         )
         self._bind_check("low_memory", self.low_memory_check)
         form.addRow(self.low_memory_check)

@@ -45,7 +45,7 @@ class RunView(QObject):
         self.job: StyleJob | None = None
         self.output_size = QSize()
         self.saved_path: str | None = None  # where the current result was last saved
-        self._first_step: tuple[float, float] | None = None  # (elapsed, work) at step 1
+        self._first_step: tuple[float, int] | None = None  # (elapsed, pixels) at step 1
         self._tray: QSystemTrayIcon | None = None
         self.notifications: list[str] = []  # what was notified, newest last
 
@@ -126,8 +126,7 @@ class RunView(QObject):
         w.progress_bar.setValue(round(event.fraction * 1000))
         if self._first_step is None and self.job is not None:
             h, wd = event.size
-            cost = step_cost(self.job.params, h * wd)
-            self._first_step = (event.elapsed, h * wd * cost)
+            self._first_step = (event.elapsed, h * wd)
         parts = []
         if event.scale_count > 1:
             parts.append(f"scale {event.scale_index + 1}/{event.scale_count} ({event.size[1]} px)")
@@ -144,7 +143,9 @@ class RunView(QObject):
         self.show_result(result)
         self._record_rate(result)
         took = format_duration(result.elapsed)
-        self.window.show_status(f"Done in {took} on {result.device.upper()}. Save with Ctrl+S.")
+        where = result.device.upper() + (f", {result.precision.upper()}" if result.precision
+                                         else "")
+        self.window.show_status(f"Done in {took} on {where}. Save with Ctrl+S.")
         if result.elapsed > NOTIFY_AFTER_SECONDS and not self.window.isActiveWindow():
             self.notify("Your painting is ready", f"Finished in {took}.")
 
@@ -194,11 +195,12 @@ class RunView(QObject):
     def _record_rate(self, result: Result) -> None:
         if self.job is None or self._first_step is None or result.steps < 5:
             return
-        first_elapsed, first_work = self._first_step
+        first_elapsed, first_pixels = self._first_step
         h, wd = self.job.content.shape[:2]
-        # the rate is kept per plain step
-        work = pixel_iterations(result.params, (h, wd)) - first_work
         device_type = result.device.split(":")[0]
+        # the rate is kept per plain step in the device's reference precision
+        first_work = first_pixels * step_cost(result.params, first_pixels, device_type)
+        work = pixel_iterations(result.params, (h, wd), device_type) - first_work
         self.window.settings.record_rate(device_type, result.elapsed - first_elapsed, work)
         self.window.params_panel.update_estimate()
 

@@ -31,6 +31,12 @@ def test_a_run_shows_preview_frames_and_then_the_result(loaded_window, qtbot):
     assert (shown.width(), shown.height()) == (48, 36)  # the result, not a coarse frame
     assert "photo × painting · 48 × 36" in w.result_pane.info_label.text()
     assert w.status_label.text().startswith("Done")
+    # it says where and in which precision the run computed ("auto" resolved)
+    assert w.result.precision in ("fp32", "bf16")
+    assert f"on CPU, {w.result.precision.upper()}." in w.status_label.text()
+    # and the run taught the estimate this machine's speed, per plain fp32 step
+    assert w.settings.qsettings.contains("rates/cpu")
+    assert 0 < w.settings.rate("cpu") < 1e-2
     assert not w.progress_bar.isVisibleTo(w) and w.run_button.text() == "Stylize"
     assert w.save_action.isEnabled() and w.params_panel.continue_check.isEnabled()
 

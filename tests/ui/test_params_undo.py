@@ -181,9 +181,10 @@ def test_the_time_estimate_charges_lean_scales_and_low_memory_steps():
         step_cost,
     )
 
-    small = Params(size=1024, coarse_to_fine=False, iterations=10)  # 1024 x 768: plain
+    # in fp32, the CPU's reference precision (precisions: the test below)
+    small = Params(size=1024, coarse_to_fine=False, iterations=10, precision="fp32")  # plain
     assert pixel_iterations(small, (768, 1024)) == 10 * 768 * 1024
-    large = Params(size=2048, coarse_to_fine=False, iterations=10)  # 2048 x 1536: lean
+    large = small.replace(size=2048)  # 2048 x 1536: lean
     assert pixel_iterations(large, (768, 1024)) == pytest.approx(
         10 * 1536 * 2048 * LEAN_TIME_FACTOR)
     low = large.replace(low_memory=True)
@@ -197,7 +198,83 @@ def test_the_time_estimate_charges_lean_scales_and_low_memory_steps():
     assert step_cost(large, 1536 * 2048) == LEAN_TIME_FACTOR
     assert step_cost(small, 768 * 1024) == 1.0
     # The coarse-to-fine schedule charges each scale by its own size.
-    both = Params(size=1024, iterations=10, coarse_iterations=20, low_memory=True)
+    both = Params(size=2048, iterations=10, coarse_iterations=20, low_memory=True,
+                  precision="fp32")
     assert pixel_iterations(both, (768, 1024)) == pytest.approx(
-        20 * (96 * 128 + 192 * 256 + 384 * 512) * LOW_MEMORY_TIME_FACTOR
-        + 10 * 768 * 1024 * LOW_MEMORY_LARGE_TIME_FACTOR)
+        20 * (96 * 128 + 192 * 256 + 384 * 512 + 768 * 1024) * LOW_MEMORY_TIME_FACTOR
+        + 10 * 1536 * 2048 * LOW_MEMORY_LARGE_TIME_FACTOR)
+
+
+def test_the_time_estimate_charges_each_precision_by_the_device(monkeypatch):
+    """A step's cost is relative to the device's reference precision (fp32 on the CPU, TF32
+    on CUDA), in the precision the parameters resolve to there; it multiplies the cost of
+    how the network runs."""
+    from nst_desktop.engine import device as engine_device
+    from nst_desktop.ui.estimate import (
+        CPU_BF16_TIME_FACTOR,
+        CUDA_TIME_FACTOR,
+        LEAN_TIME_FACTOR,
+        pixel_iterations,
+        step_cost,
+    )
+
+    auto = Params(size=512, coarse_to_fine=False, iterations=10)
+    pixels = 384 * 512
+    monkeypatch.setattr(engine_device, "cpu_has_native_bf16", lambda: True)
+    assert CPU_BF16_TIME_FACTOR[True] < 1.0
+    assert step_cost(auto, pixels, "cpu") == CPU_BF16_TIME_FACTOR[True]  # auto is bf16
+    assert step_cost(auto.replace(precision="fp32"), pixels, "cpu") == 1.0
+    assert step_cost(auto, pixels, "cuda") == 1.0  # auto is TF32
+    assert step_cost(auto.replace(precision="fp32"), pixels, "cuda") == CUDA_TIME_FACTOR["fp32"]
+    assert step_cost(auto.replace(precision="bf16"), pixels, "cuda") == CUDA_TIME_FACTOR["bf16"]
+    assert pixel_iterations(auto, (768, 1024), "cpu") == pytest.approx(
+        10 * pixels * CPU_BF16_TIME_FACTOR[True])
+    lean = auto.replace(size=2048)
+    assert step_cost(lean, 1536 * 2048, "cpu") == pytest.approx(
+        LEAN_TIME_FACTOR * CPU_BF16_TIME_FACTOR[True])
+    monkeypatch.setattr(engine_device, "cpu_has_native_bf16", lambda: False)
+    assert step_cost(auto, pixels, "cpu") == 1.0  # auto is fp32
+    assert step_cost(auto.replace(precision="bf16"), pixels, "cpu") == CPU_BF16_TIME_FACTOR[False]
+    assert CPU_BF16_TIME_FACTOR[False] > 1.0  # emulated bfloat16 is slower
+
+
+def test_the_precision_menu_changes_the_time_estimate(loaded_window, monkeypatch):
+    from nst_desktop.engine import device as engine_device
+    from nst_desktop.ui.estimate import CPU_BF16_TIME_FACTOR
+    from nst_desktop.ui.settings import STARTUP_SECONDS
+
+    monkeypatch.setattr(engine_device, "cpu_has_native_bf16", lambda: True)
+    panel = loaded_window.params_panel
+    panel.size_spin.setValue(512)
+    combo = panel.precision_combo
+    seconds = {}
+    for value in ("fp32", "bf16", "auto"):
+        combo.setCurrentIndex(combo.findData(value))
+        combo.activated.emit(combo.currentIndex())
+        assert loaded_window.model.value("precision") == value
+        seconds[value] = panel.current_estimate.seconds - STARTUP_SECONDS["cpu"]
+    assert seconds["bf16"] == pytest.approx(seconds["fp32"] * CPU_BF16_TIME_FACTOR[True])
+    assert seconds["auto"] == seconds["bf16"]
+    assert "natively" in combo.toolTip()
+
+
+@pytest.mark.parametrize("capability", ["AVX2", "AVX512", "DEFAULT", "broken"])
+def test_before_a_first_run_the_cpu_rate_is_the_one_measured_for_its_instructions(
+    monkeypatch, capability
+):
+    import torch
+
+    from nst_desktop.ui.settings import CPU_RATES, DEFAULT_RATES, AppSettings
+
+    def probe() -> str:
+        if capability == "broken":
+            raise RuntimeError("no cpuinfo")
+        return capability
+
+    monkeypatch.setattr(torch.backends.cpu, "get_cpu_capability", probe)
+    settings = AppSettings()
+    expected = CPU_RATES.get(capability, DEFAULT_RATES["cpu"])
+    assert settings.rate("cpu") == expected
+    assert CPU_RATES["AVX512"] < CPU_RATES["AVX2"] == DEFAULT_RATES["cpu"]  # unknown: slowest
+    settings.record_rate("cpu", 10.0, 1e6)  # a run measures its own, which then wins
+    assert settings.rate("cpu") == pytest.approx(1e-5)
