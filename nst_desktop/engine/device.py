@@ -68,6 +68,10 @@ def cpu_has_native_bf16() -> bool:
     return False
 
 
+# Where torch.autocast runs the network in bfloat16 (see :func:`autocast`).
+AUTOCAST_DEVICE_TYPES = ("cuda", "cpu")
+
+
 def resolve_precision(precision: str, device: torch.device) -> str:
     """'auto': TF32 on CUDA; bf16 on a CPU with native bfloat16, where it takes 40 % less
     time for the same scores (README, Performance); fp32 elsewhere."""
@@ -77,8 +81,10 @@ def resolve_precision(precision: str, device: torch.device) -> str:
         if device.type == "cpu" and cpu_has_native_bf16():
             return "bf16"
         return "fp32"
-    if precision in ("tf32",) and device.type != "cuda":
+    if precision == "tf32" and device.type != "cuda":
         return "fp32"
+    if precision == "bf16" and device.type not in AUTOCAST_DEVICE_TYPES:
+        return "fp32"  # no autocast there: the run computes in float32
     return precision
 
 
@@ -116,14 +122,14 @@ def memory_format(device: torch.device) -> torch.memory_format:
 
 
 def autocast(precision: str, device: torch.device) -> contextlib.AbstractContextManager[None]:
-    if precision == "bf16" and device.type in ("cuda", "cpu"):
+    if precision == "bf16" and device.type in AUTOCAST_DEVICE_TYPES:
         return torch.autocast(device.type, dtype=torch.bfloat16)
     return contextlib.nullcontext()
 
 
 def no_autocast(device: torch.device) -> contextlib.AbstractContextManager[None]:
     """Float32 inside an :func:`autocast` region (statistics, losses)."""
-    if device.type in ("cuda", "cpu"):
+    if device.type in AUTOCAST_DEVICE_TYPES:
         return torch.autocast(device.type, enabled=False)
     return contextlib.nullcontext()
 
@@ -147,8 +153,9 @@ _NETWORK_BYTES_PER_PIXEL = {
 _STRIP_BYTES = {"plain": (0.0, 0.0), "lean": (935.0, 20.0 * 2**20), "low": (935.0, 244.0 * 2**20)}
 # The network's part in bf16, by device type. On the CPU autocast keeps float32 copies of
 # much of what it computes: the network's part shrank by only 10 to 23 % (fitted on 512 to
-# 2048 px, plain, lean and low memory, 2026-12-03); on a GPU the factor is not measured yet.
-_BF16_FACTOR = {"cpu": 0.82, "cuda": 0.6, "mps": 0.6}
+# 2048 px, plain, lean and low memory, 2026-12-03); on CUDA the factor is not measured yet.
+# (On other devices bf16 resolves to fp32: resolve_precision.)
+_BF16_FACTOR = {"cpu": 0.82, "cuda": 0.6}
 _FIXED_BYTES = 320 * 2**20  # weights, targets, the full-size inputs, allocator slack
 _IMAGE_BYTES_PER_PIXEL = 12.0  # one 3-channel float32 image
 LARGEST_SIZE = 16384  # the largest longest side size_that_fits proposes

@@ -22,11 +22,12 @@ MAX_RECENT = 10
 # Seconds per (pixel x iteration) of a plain step in the device's reference precision
 # (fp32 on the CPU, TF32 on CUDA), by device type, until a run on this machine measures its
 # own (see :meth:`AppSettings.record_rate`).
-DEFAULT_RATES = {"cpu": 1.75e-5, "cuda": 1.5e-7, "mps": 1.2e-6}
 # The CPU's by the widest vector instructions PyTorch uses on it: a default 512 px run
 # (12.8 million pixel-iterations) took 222.7 s on 2 cores with AVX2 (2026-11-28) and 84.8 s
 # on 2 cores with AVX-512 (2026-12-03). More cores are faster: the first estimate errs long.
 CPU_RATES = {"AVX2": 1.75e-5, "AVX512": 6.6e-6}
+DEFAULT_RATES = {"cpu": CPU_RATES["AVX2"], "cuda": 1.5e-7, "mps": 1.2e-6}  # CPU: the slowest
+STARTUP_SECONDS = {"cpu": 3.0, "cuda": 4.0, "mps": 4.0}
 
 
 def default_rate(device_type: str) -> float:
@@ -37,7 +38,6 @@ def default_rate(device_type: str) -> float:
             capability = ""
         return CPU_RATES.get(capability, DEFAULT_RATES["cpu"])
     return DEFAULT_RATES.get(device_type, DEFAULT_RATES["cpu"])
-STARTUP_SECONDS = {"cpu": 3.0, "cuda": 4.0, "mps": 4.0}
 
 
 class AppSettings:

@@ -147,7 +147,8 @@ def main() -> None:
         use_torch_lbfgs()
     rows = []
     for device_name in a.devices:
-        kind = resolve_device(device_name).type
+        device = resolve_device(device_name)
+        kind = device.type
         if a.layout != "default":
             engine_device.CHANNELS_LAST[kind] = a.layout == "channels_last"
         layout = "channels_last" if engine_device.CHANNELS_LAST.get(kind) else "contiguous"
@@ -155,15 +156,14 @@ def main() -> None:
             base = Params(device=device_name, precision=precision, content=str(content_path),
                           styles=(StyleInput(str(style_path)),), **overrides)
             net = build_network(base.weights, [*base.content_layers, *base.style_layers],
-                                base.pooling, resolve_device(device_name))
+                                base.pooling, device)
             if a.warmup:
                 warm_up(base.replace(size=min([*a.sizes, 512])), content, style, net)  # small
             for size in a.sizes:
                 p = base.replace(size=size)
                 out = out_dir / f"bench_{size}_{device_name}_{precision}.png".replace(":", "")
-                row = {"size": size, "device": str(resolve_device(device_name)),
-                       "precision": engine_device.resolve_precision(
-                           precision, resolve_device(device_name)),
+                row = {"size": size, "device": str(device),
+                       "precision": engine_device.resolve_precision(precision, device),
                        "asked": precision, "layout": layout, "lbfgs": optimiser,
                        **run_one(p, content, style, net, out)}
                 row.update({k: v for k, v in score(shared, out, content_path, style_path,

@@ -46,6 +46,9 @@ def test_automatic_precision_is_bf16_only_on_a_cpu_with_native_bfloat16(native_b
         assert resolve_precision("bf16", CPU) == "bf16"
         assert resolve_precision("tf32", CPU) == "fp32"
         assert resolve_precision("fp32", CUDA) == "fp32"
+        # Apple's GPU has no bfloat16 autocast: a bf16 run there computes in float32.
+        assert resolve_precision("bf16", MPS) == "fp32"
+        assert resolve_precision("bf16", CUDA) == "bf16"
 
 
 @pytest.mark.parametrize(
