@@ -13,6 +13,8 @@ from pathlib import Path  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
+import nst_desktop  # noqa: E402,F401  (sets MKL_CBWR before any test module loads torch)
+
 
 def _find_shared() -> Path:
     """The project's shared/ folder (test images, nst_score.py) beside the checkout."""

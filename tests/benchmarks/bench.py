@@ -31,10 +31,14 @@ import time
 from pathlib import Path
 
 import numpy as np
-import torch
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
+
+import nst_desktop  # noqa: E402,F401  (before torch: its CPU maths set as the app has them)
+
+# isort: split
+import torch  # noqa: E402
 
 from nst_desktop.core.imageio import load_image, save_image  # noqa: E402
 from nst_desktop.engine import Params, Progress, StyleInput, StyleTransfer, build_network  # noqa: E402

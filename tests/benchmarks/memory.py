@@ -54,6 +54,9 @@ def synthetic(h: int, w: int, seed: int) -> np.ndarray:
 def child(size: int, low_memory: bool, device_name: str, precision: str,
           use_synthetic: bool, strip_elements: int | None = None,
           limit_gib: float | None = None, full: bool = False) -> dict:
+    import nst_desktop  # noqa: F401  (before torch: its CPU maths set as the app has them)
+
+    # isort: split
     import torch
     from bench import find_shared
 

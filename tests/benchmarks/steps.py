@@ -22,12 +22,14 @@ import sys
 import time
 from pathlib import Path
 
-import torch
-
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import nst_desktop  # noqa: E402,F401  (before torch: its CPU maths set as the app has them)
+
+# isort: split
+import torch  # noqa: E402
 from bench import find_shared  # noqa: E402
 
 from nst_desktop.core.imageio import load_image  # noqa: E402
