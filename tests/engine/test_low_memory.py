@@ -54,7 +54,7 @@ def _objective_and_grad(params: Params, content, styles, blend, image, strip_ele
 )
 @pytest.mark.parametrize("strip_elements", [None, 64 * 64 * 3], ids=["whole", "strips"])
 def test_block_by_block_backward_gives_the_same_loss_and_gradient(
-    content_image, style_image, style_image_2, changes, strip_elements
+    content_image, style_image, style_image_2, changes, strip_elements, layout
 ):
     """Low memory, with the image in one piece per block and in strips of a few rows (an
     odd number of rows and columns, so the last strip is odd and pooling drops a row)."""
@@ -68,8 +68,11 @@ def test_block_by_block_backward_gives_the_same_loss_and_gradient(
     low_params = Params(low_memory=True, **changes)
     low = _objective_and_grad(low_params, content, styles, [0.7, 0.3], image, strip_elements)
     assert plain[0] > 0
-    np.testing.assert_allclose(low[0], plain[0], rtol=1e-5)
-    np.testing.assert_allclose(low[1], plain[1], rtol=1e-5, atol=1e-9)
+    # A relative Gram error amplifies the convolutions' rounding, which differs between a
+    # strip and the whole image in either layout: at worst 1.7e-5 (contiguous) and 1.05e-5
+    # (channels-last) measured on a 2-core Xeon, with the W2 loss.
+    np.testing.assert_allclose(low[0], plain[0], rtol=1e-4)
+    np.testing.assert_allclose(low[1], plain[1], rtol=1e-4, atol=1e-9)
     scale = float(plain[2].abs().max())
     assert scale > 0
     assert float((low[2] - plain[2]).abs().max()) <= 1e-4 * scale
@@ -142,12 +145,20 @@ def test_a_large_plain_run_recomputes_the_first_blocks_with_the_same_gradient(
     assert float((lean[2] - plain[2]).abs().max()) <= 1e-4 * scale
 
 
-def test_with_adam_a_low_memory_run_is_the_plain_run(content_image, style_image):
-    """Adam keeps no history, so only the recomputation differs: the same image."""
+def test_with_adam_a_low_memory_run_is_the_plain_run(content_image, style_image, layout):
+    """Adam keeps no history, so only the recomputation differs: the same image, to within
+    rounding. Rounding is not always small here: where two values in a max-pooling window
+    are nearly equal, a last-bit difference sends that window's gradient to the other pixel,
+    and Adam's normalised steps carry it on (measured on a 2-core Xeon: 2 % of the values
+    0.0004-0.002 apart, the mean 1.6e-5, in either layout for some step counts). So: every
+    value within one grey level of the saved image, and almost all of them far closer."""
     p = tiny(optimizer="adam", learning_rate=0.05, iterations=8, coarse_iterations=8)
     _, plain = run_to_end(p, content_image, [style_image])
     _, low = run_to_end(p.replace(low_memory=True), content_image, [style_image])
-    np.testing.assert_allclose(low.image, plain.image, atol=2e-4)
+    diff = np.abs(low.image - plain.image)
+    assert diff.max() <= 1 / 255
+    assert diff.mean() <= 5e-5
+    assert np.quantile(diff, 0.95) <= 2e-4
     assert low.params.low_memory and not plain.params.low_memory
 
 
