@@ -30,14 +30,26 @@ def _fields() -> dict[str, dataclasses.Field[Any]]:
     return {f.name: f for f in dataclasses.fields(Params)}
 
 
+class _HelpFormatter(argparse.HelpFormatter):
+    """Says an option's default once: the help texts name the engine's own defaults (the
+    options themselves default to None, "not given", so that --params-from can fill them)."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        text = action.help or ""
+        if "default" in text or action.default in (None, False, argparse.SUPPRESS):
+            return text
+        return f"{text} (default {action.default})"
+
+
 def build_parser() -> argparse.ArgumentParser:
+    from nst_desktop.core.imageio import DEFAULT_MAX_PIXELS
     from nst_desktop.engine import params as P
 
     d = P.Params()
     ap = argparse.ArgumentParser(
         prog="nst-desktop-cli",
         description="Neural style transfer (Gatys et al.) on the command line.",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        formatter_class=_HelpFormatter,
     )
     ap.add_argument("content", nargs="?", help="the photo to restyle")
     ap.add_argument("styles", nargs="*", metavar="STYLE", help="one or more style images")
@@ -94,9 +106,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--weights", help=f"original, torchvision or a state-dict file (default {d.weights})"
     )
     g.add_argument("--style-loss", choices=P.STYLE_LOSSES, help=f"(default {d.style_loss})")
-    g.add_argument("--content-layers", nargs="+", metavar="LAYER")
-    g.add_argument("--style-layers", nargs="+", metavar="LAYER")
-    g.add_argument("--style-layer-weights", type=float, nargs="+", metavar="W")
+    g.add_argument("--content-layers", nargs="+", metavar="LAYER",
+                   help=f"VGG-19 ReLU layers (default {' '.join(d.content_layers)})")
+    g.add_argument("--style-layers", nargs="+", metavar="LAYER",
+                   help=f"(default {' '.join(d.style_layers)})")
+    g.add_argument("--style-layer-weights", type=float, nargs="+", metavar="W",
+                   help="one per style layer (default: equal)")
     g.add_argument("--pooling", choices=P.POOLINGS, help=f"(default {d.pooling})")
     g.add_argument("--device", help=f"auto, cpu, cuda, cuda:N or mps (default {d.device})")
     g.add_argument("--precision", choices=P.PRECISIONS, help=f"(default {d.precision})")
@@ -115,17 +130,17 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_const",
         const=16,
         default=8,
-        help="write a 16-bit PNG or TIFF",
+        help="write a 16-bit PNG or TIFF (default 8 bits)",
     )
     g.add_argument(
         "--save-every",
         type=int,
         default=0,
         metavar="N",
-        help="also save the image every N iterations (OUT-0050.png ...)",
+        help="also save the image every N iterations (OUT-0050.png ...; default 0, never)",
     )
     g.add_argument("--preview-every", type=int, help="(default: with --save-every)")
-    g.add_argument("--max-pixels", type=int, help="refuse input images larger than this")
+    g.add_argument("--max-pixels", type=int, help=f"refuse input images larger than this (default {DEFAULT_MAX_PIXELS:,})")
     g.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     g.add_argument("--json", action="store_true", help="print the result's summary as JSON")
     return ap
