@@ -140,7 +140,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="also save the image every N iterations (OUT-0050.png ...; default 0, never)",
     )
     g.add_argument("--preview-every", type=int, help="(default: with --save-every)")
-    g.add_argument("--max-pixels", type=int, help=f"refuse input images larger than this (default {DEFAULT_MAX_PIXELS:,})")
+    g.add_argument("--max-pixels", type=int,
+                   help=f"refuse input images larger than this (default {DEFAULT_MAX_PIXELS:,})")
     g.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     g.add_argument("--json", action="store_true", help="print the result's summary as JSON")
     return ap
