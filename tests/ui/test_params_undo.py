@@ -258,12 +258,14 @@ def test_the_precision_menu_changes_the_time_estimate(loaded_window, monkeypatch
     assert "natively" in combo.toolTip()
 
 
+@pytest.mark.parametrize("bf16", [False, True], ids=["no-bf16", "bf16"])
 @pytest.mark.parametrize("capability", ["AVX2", "AVX512", "DEFAULT", "broken"])
 def test_before_a_first_run_the_cpu_rate_is_the_one_measured_for_its_instructions(
-    monkeypatch, capability
+    monkeypatch, capability, bf16
 ):
     import torch
 
+    from nst_desktop.ui import settings as settings_module
     from nst_desktop.ui.settings import CPU_RATES, DEFAULT_RATES, AppSettings
 
     def probe() -> str:
@@ -272,9 +274,13 @@ def test_before_a_first_run_the_cpu_rate_is_the_one_measured_for_its_instruction
         return capability
 
     monkeypatch.setattr(torch.backends.cpu, "get_cpu_capability", probe)
+    monkeypatch.setattr(settings_module, "cpu_has_native_bf16", lambda: bf16)
     settings = AppSettings()
-    expected = CPU_RATES.get(capability, DEFAULT_RATES["cpu"])
+    key = "AVX512_BF16" if capability == "AVX512" and bf16 else capability
+    expected = CPU_RATES.get(key, DEFAULT_RATES["cpu"])
     assert settings.rate("cpu") == expected
-    assert CPU_RATES["AVX512"] < CPU_RATES["AVX2"] == DEFAULT_RATES["cpu"]  # unknown: slowest
+    # the newer AVX-512 cores (with bfloat16) fastest; unknown: the slowest
+    assert CPU_RATES["AVX512_BF16"] < CPU_RATES["AVX512"] < CPU_RATES["AVX2"]
+    assert CPU_RATES["AVX2"] == DEFAULT_RATES["cpu"]
     settings.record_rate("cpu", 10.0, 1e6)  # a run measures its own, which then wins
     assert settings.rate("cpu") == pytest.approx(1e-5)
