@@ -6,7 +6,8 @@
 One step is what L-BFGS asks of the objective: VGG-19 forward and backward to relu5_1 with
 the default losses, on Tübingen (resized to the size) styled by The Starry Night. ``plain``
 keeps every activation, ``lean`` computes the first blocks on strips whatever the size
-(``strips.LEAN_PIXELS`` decides that in a real run), ``low`` is Low memory. Each case takes
+(``strips.LEAN_PIXELS`` decides that in a real run), ``low`` is Low memory;
+``--layouts channels_last contiguous`` also compares the network's memory layouts. Each case takes
 one step in turn, ``--repeat`` rounds after an untimed one, and the figure is its median:
 what decides the lean threshold and the time factors of the estimate
 (nst_desktop/ui/estimate.py). Needs no Qt.
@@ -35,6 +36,7 @@ from bench import find_shared  # noqa: E402
 from nst_desktop.core.imageio import load_image  # noqa: E402
 from nst_desktop.engine import Params, build_network  # noqa: E402
 from nst_desktop.engine.device import (  # noqa: E402
+    CHANNELS_LAST,
     precision_context,
     resolve_device,
     resolve_precision,
@@ -74,6 +76,9 @@ def main() -> None:
                     choices=["plain", "lean", "low"])
     ap.add_argument("--precisions", nargs="+", default=["auto"])
     ap.add_argument("--device", default="cpu")
+    ap.add_argument("--layouts", nargs="+", default=["default"],
+                    choices=["default", "channels_last", "contiguous"],
+                    help="the network's memory layout (default: the engine's for the device)")
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--json", default=None)
     a = ap.parse_args()
@@ -86,44 +91,50 @@ def main() -> None:
     # a drift in the machine's speed (it is shared) weighs on all of them alike.
     rows = []
     nets = {}
-    for low in sorted({m == "low" for m in a.modes}):
-        p = Params(low_memory=low)
-        layers = list(dict.fromkeys([*p.content_layers, *p.style_layers]))
-        nets[low] = (p, build_network(p.weights, layers, p.pooling, device))
+    engine_layout = "channels_last" if CHANNELS_LAST.get(device.type) else "contiguous"
+    layouts = list(dict.fromkeys(engine_layout if q == "default" else q for q in a.layouts))
+    for layout in layouts:
+        CHANNELS_LAST[device.type] = layout == "channels_last"  # read by build_network
+        for low in sorted({m == "low" for m in a.modes}):
+            p = Params(low_memory=low)
+            layers = list(dict.fromkeys([*p.content_layers, *p.style_layers]))
+            nets[low, layout] = (p, build_network(p.weights, layers, p.pooling, device))
     precisions = list(dict.fromkeys(resolve_precision(q, device) for q in a.precisions))
     for size in a.sizes:
         shape = scaled_shape(*content_rgb.shape[:2], size)
         content = resize(to_tensor(content_rgb).to(device), shape)
         style = resize(to_tensor(style_rgb).to(device), shape)
-        cases = [(q, m) for q in precisions for m in a.modes]
+        cases = [(q, m, lay) for lay in layouts for q in precisions for m in a.modes]
         objs = {}
-        for q, m in cases:
-            p, net = nets[m == "low"]
+        for q, m, lay in cases:
+            p, net = nets[m == "low", lay]
             with precision_context(q, device):
-                objs[q, m] = objective(net, p, content, style, m, q, device)
-        times: dict[tuple[str, str], list[float]] = {c: [] for c in cases}
+                objs[q, m, lay] = objective(net, p, content, style, m, q, device)
+        times: dict[tuple[str, str, str], list[float]] = {c: [] for c in cases}
         for i in range(a.repeat + 1):
-            for q, m in cases:
-                with precision_context(q, device):
-                    t = time_step(objs[q, m], content, device)
+            for case in cases:
+                with precision_context(case[0], device):
+                    t = time_step(objs[case], content, device)
                 if i:  # the first round warms the kernels up
-                    times[q, m].append(t)
-        for q, m in cases:
+                    times[case].append(t)
+        for q, m, lay in cases:
             row = {"size": size, "shape": list(shape), "device": str(device),
-                   "precision": q, "mode": m,
-                   "median_s": round(statistics.median(times[q, m]), 4),
-                   "steps_s": [round(t, 4) for t in times[q, m]]}
+                   "precision": q, "mode": m, "layout": lay,
+                   "median_s": round(statistics.median(times[q, m, lay]), 4),
+                   "steps_s": [round(t, 4) for t in times[q, m, lay]]}
             rows.append(row)
             print(json.dumps(row), flush=True)
         del objs
-    print("\n| size | precision | " + " | ".join(a.modes) + " |\n|---|---|"
+    print("\n| size | precision | layout | " + " | ".join(a.modes) + " |\n|---|---|---|"
           + "---|" * len(a.modes))
     for size in a.sizes:
-        for q in precisions:
-            cells = [next((f"{r['median_s']:.3f} s" for r in rows if r["size"] == size
-                           and r["precision"] == q and r["mode"] == m), "")
-                     for m in a.modes]
-            print(f"| {size} px | {q} | " + " | ".join(cells) + " |")
+        for lay in layouts:
+            for q in precisions:
+                cells = [next((f"{r['median_s']:.3f} s" for r in rows if r["size"] == size
+                               and r["precision"] == q and r["mode"] == m
+                               and r["layout"] == lay), "")
+                         for m in a.modes]
+                print(f"| {size} px | {q} | {lay} | " + " | ".join(cells) + " |")
     if a.json:
         Path(a.json).write_text(json.dumps({
             "date": time.strftime("%Y-%m-%d"), "machine": platform.processor()
