@@ -23,14 +23,15 @@ from nst_desktop.ui.settings import STARTUP_SECONDS
 # 5.35 against 3.17 s at 768 x 576 (2.66 against 1.91), 10.2 against 7.86 s at 1024 x 768
 # (7.22 against 4.37); 21.4 against 25.3 s at 1536 x 1152 (13.1 against 14.0). On a 2-core
 # Intel Xeon (AVX-512, no BF16; fp32, 2026-12-03): 11.7 against 8.15 s at 1024 x 768, 28.4
-# against 24.5 s at 1536 x 1152. The large factor lies between the two CPUs' (0.85-0.94 and
-# 1.16), within 12 % of each.
+# against 24.5 s at 1536 x 1152. The large factor lies between the two CPUs' (EPYC 0.85 fp32,
+# 0.94 bf16; Xeon 1.16): 11 % under the Xeon's, 10-21 % over the EPYC's.
 LOW_MEMORY_TIME_FACTOR = 1.45
 LOW_MEMORY_LARGE_TIME_FACTOR = 1.03
 LOW_MEMORY_LARGE_PIXELS = LEAN_PIXELS
 # Lean (the first two blocks, from LEAN_PIXELS on): 18.3 against 25.3 s at 1536 x 1152 (bf16
 # 11.0 against 14.0 s; an earlier measurement, not taking turns, 18.6 against 21.0 s), on the
-# Xeon 23.0 against 24.5 s: 0.72-0.79 and 0.94, so 0.84, within 13 % of each. Below a
+# Xeon 23.0 against 24.5 s: EPYC 0.72 fp32, 0.79 bf16, Xeon 0.94, so 0.84 (11 % under the
+# Xeon's, 6-17 % over the EPYC's). Below a
 # megapixel lean would cost on both: 8.89 against 7.86 s at 1024 x 768 (Xeon 9.27 against
 # 8.15 s), so smaller runs stay plain.
 LEAN_TIME_FACTOR = 0.84
