@@ -46,6 +46,14 @@ from nst_desktop.engine import device as engine_device  # noqa: E402
 from nst_desktop.engine.device import resolve_device  # noqa: E402
 
 
+def layout_name(kind: str, choice: str) -> str:
+    """A --layout(s) choice as the layout it means on a device type ("default": the
+    engine's, as ``CHANNELS_LAST`` has it before a benchmark sets it)."""
+    if choice != "default":
+        return choice
+    return "channels_last" if engine_device.CHANNELS_LAST.get(kind) else "contiguous"
+
+
 def find_shared() -> Path:
     env = os.environ.get("NST_SHARED_DIR")
     if env:
@@ -153,9 +161,8 @@ def main() -> None:
     for device_name in a.devices:
         device = resolve_device(device_name)
         kind = device.type
-        if a.layout != "default":
-            engine_device.CHANNELS_LAST[kind] = a.layout == "channels_last"
-        layout = "channels_last" if engine_device.CHANNELS_LAST.get(kind) else "contiguous"
+        layout = layout_name(kind, a.layout)
+        engine_device.CHANNELS_LAST[kind] = layout == "channels_last"
         for precision in a.precisions:
             base = Params(device=device_name, precision=precision, content=str(content_path),
                           styles=(StyleInput(str(style_path)),), **overrides)

@@ -31,7 +31,7 @@ import nst_desktop  # noqa: E402,F401  (before torch: its CPU maths set as the a
 
 # isort: split
 import torch  # noqa: E402
-from bench import find_shared  # noqa: E402
+from bench import find_shared, layout_name  # noqa: E402
 
 from nst_desktop.core.imageio import load_image  # noqa: E402
 from nst_desktop.engine import Params, build_network  # noqa: E402
@@ -91,8 +91,7 @@ def main() -> None:
     # a drift in the machine's speed (it is shared) weighs on all of them alike.
     rows = []
     nets = {}
-    engine_layout = "channels_last" if CHANNELS_LAST.get(device.type) else "contiguous"
-    layouts = list(dict.fromkeys(engine_layout if q == "default" else q for q in a.layouts))
+    layouts = list(dict.fromkeys(layout_name(device.type, q) for q in a.layouts))
     for layout in layouts:
         CHANNELS_LAST[device.type] = layout == "channels_last"  # read by build_network
         for low in sorted({m == "low" for m in a.modes}):
