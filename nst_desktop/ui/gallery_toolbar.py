@@ -59,7 +59,7 @@ class GalleryToolbar(QWidget):
         for combo in (self.tag_combo, self.order_combo):
             combo.setSizeAdjustPolicy(
                 QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-            combo.setMinimumContentsLength(6)  # a long tag name must not widen the dock
+            combo.setMinimumContentsLength(5)  # a long tag name must not widen the dock
         search_row = QHBoxLayout()
         search_row.addWidget(self.search_edit, 1)
         search_row.addWidget(self.menu_button)

@@ -97,9 +97,9 @@ class HistoryPanel(QWidget):
         self.view.setSpacing(2)
         self.open_button = QPushButton("Open", self)
         self.open_button.setToolTip("Show this result")
-        self.restore_button = QPushButton("Restore Parameters", self)
+        self.restore_button = QPushButton("Restore", self)
         self.restore_button.setToolTip(
-            "Put this run's images and settings back, to redo or vary it")
+            "Put this run's photo, styles and settings back, to redo or vary it")
         self.delete_button = QPushButton("Delete", self)
         self.delete_button.setToolTip("Move the selected runs to the trash")
         self.status = QLabel(self)

@@ -162,7 +162,7 @@ class Inputs(QObject):
         result = Result(image=image.rgb, params=params, elapsed=0.0, device="", steps=0)
         w.runner.show_result(result)
         w.show_status("Showing a run from the history. Save it with Ctrl+S; "
-                      "Restore Parameters puts its settings back.")
+                      "Restore puts its settings back.")
         return True
 
     # -- paste -----------------------------------------------------------------------------------

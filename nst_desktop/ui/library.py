@@ -14,7 +14,7 @@ What the wiring does:
   imports the style shown; the gallery's titles name gallery styles in the
   window, the history and the default save name.
 - history: every finished run is recorded (off the GUI thread); Open shows a
-  past result, Restore Parameters puts its settings back as one undo step and
+  past result, Restore puts its settings back as one undo step and
   reloads its photo and styles where they still exist.
 - undo: the window's Ctrl+Z goes through its QUndoGroup, whose active stack
   is the gallery's while the gallery has focus and the parameters' otherwise.

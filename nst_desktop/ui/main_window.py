@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QRect, QSize, Qt
 from PySide6.QtGui import (
     QAction,
     QCloseEvent,
@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QScrollArea,
     QSplitter,
+    QStyle,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -55,6 +56,10 @@ if TYPE_CHECKING:
     from nst_desktop.ui.library import Library
 
 WINDOW_TITLE = "NST Desktop"
+# The size of a window opened for the first time, on a screen with room for it.
+DEFAULT_WINDOW_SIZE = QSize(1400, 880)
+# The share of a smaller screen's free area it takes instead, leaving room for its frame.
+SMALL_SCREEN_SHARE = (0.94, 0.9)
 # QMainWindow.saveState version: 1 added the history dock. A state saved by another
 # version is ignored (the docks take their default places) rather than half-applied.
 STATE_VERSION = 1
@@ -66,6 +71,20 @@ QPushButton#run_button:pressed { background: palette(dark); }
 QPushButton#run_button:disabled { background: palette(button); color: palette(mid); }
 QPushButton#run_button[running="true"] { background: #b83227; color: white; }
 """
+
+
+def first_window_geometry(available: QRect, minimum: QSize) -> QRect:
+    """Where a window with no saved place opens: DEFAULT_WINDOW_SIZE, or less on a screen
+    whose free area (``available``, without task bars) is smaller, centred in that area.
+    It is never below ``minimum``; a screen narrower than that gets its left or top edge.
+    """
+    width = min(DEFAULT_WINDOW_SIZE.width(), round(available.width() * SMALL_SCREEN_SHARE[0]))
+    height = min(DEFAULT_WINDOW_SIZE.height(), round(available.height() * SMALL_SCREEN_SHARE[1]))
+    rect = QRect(0, 0, max(width, minimum.width()), max(height, minimum.height()))
+    rect.moveCenter(available.center())
+    rect.moveLeft(max(rect.left(), available.left()))
+    rect.moveTop(max(rect.top(), available.top()))
+    return rect
 
 
 class MainWindow(QMainWindow):
@@ -138,10 +157,15 @@ class MainWindow(QMainWindow):
         build_actions(self)
         build_menus(self)
         build_toolbar(self)
-        self.resize(1400, 880)
         geometry, state = self.settings.window_state()
-        if geometry is not None:
-            self.restoreGeometry(geometry)
+        # restoreGeometry keeps a saved window inside the screen it opens on (Qt moves and
+        # shrinks it); a first window gets a size that fits the screen too.
+        if geometry is None or not self.restoreGeometry(geometry):
+            place = first_window_geometry(
+                self.screen().availableGeometry(), self.minimumSizeHint()
+            )
+            self.resize(place.size())
+            self.move(place.topLeft())
         self.state_restored = state is not None and self.restoreState(state, STATE_VERSION)
         self.update_actions()
         # What went wrong while opening (settings, gallery, history); the app works on.
@@ -222,12 +246,18 @@ class MainWindow(QMainWindow):
         self.run_button.setFont(font)
         self.run_button.setStyleSheet(RUN_BUTTON_STYLE)
         holder = QWidget()
-        holder.setMinimumWidth(330)
         lay = QVBoxLayout(holder)
-        lay.setContentsMargins(0, 0, 0, 8)
         lay.addWidget(scroll, 1)
         lay.addWidget(self.run_button)
         lay.setContentsMargins(6, 0, 6, 8)
+        # As narrow as the panel allows with room for its scroll bar, never clipped: the
+        # scroll area alone would let the dock shrink over the panel's fields.
+        scrollbar = scroll.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent)
+        margins = lay.contentsMargins()
+        holder.setMinimumWidth(
+            self.params_panel.minimumSizeHint().width() + scrollbar + 2 * scroll.frameWidth()
+            + margins.left() + margins.right()
+        )
         self.params_dock = QDockWidget("Parameters", self)
         self.params_dock.setObjectName("params_dock")
         self.params_dock.setWidget(holder)

@@ -35,6 +35,8 @@ from nst_desktop.ui.widgets import CollapsibleSection, LogSlider, round_nicely
 
 STRENGTH_RANGE = (0.5, 2000.0)
 STYLE_SCALE_RANGE = (0.25, 4.0)
+# Characters a combo box of the panel shows at least (it grows with the panel).
+COMBO_MIN_CHARS = 8
 
 
 def device_choices(devices: list[DeviceInfo]) -> list[tuple[str, str]]:
@@ -263,6 +265,11 @@ class ParamsPanel(QWidget):
 
     def _combo(self, key: str, options: list[tuple[str, Any]], tip: str) -> QComboBox:
         combo = QComboBox()
+        # Wide enough for a word or two, growing with the panel; the list shows whole
+        # texts. Sized to its longest item instead, "Photo's colours, matched" alone would
+        # hold the panel, and so the window, wider than a small screen.
+        combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        combo.setMinimumContentsLength(COMBO_MIN_CHARS)
         for text, value in options:
             combo.addItem(text, value)
         combo.setToolTip(tip)

@@ -1,0 +1,97 @@
+"""The window on small screens: a first window fits its screen, and the whole window, gallery
+and parameters included, fits a 1024 px wide screen (a 1280 x 800 laptop at 125 % scaling)."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import QRect, QSize
+from PySide6.QtWidgets import (
+    QAbstractSpinBox,
+    QCheckBox,
+    QComboBox,
+    QLineEdit,
+    QScrollArea,
+    QSlider,
+)
+
+from nst_desktop.engine import DeviceInfo
+from nst_desktop.ui.app import open_window, parse_args
+from nst_desktop.ui.main_window import DEFAULT_WINDOW_SIZE, MainWindow, first_window_geometry
+
+# What the whole window, both docks shown, may need at the least.
+SMALL_SCREEN = QSize(1000, 600)
+
+
+def test_a_first_window_has_the_default_size_on_a_large_screen():
+    screen = QRect(0, 0, 1920, 1040)
+    place = first_window_geometry(screen, QSize(960, 307))
+    assert place.size() == DEFAULT_WINDOW_SIZE
+    assert abs(place.center().x() - screen.center().x()) <= 1
+    assert abs(place.center().y() - screen.center().y()) <= 1
+
+
+@pytest.mark.parametrize(
+    "screen",
+    [
+        QRect(0, 0, 1366, 728),  # a laptop, under a task bar
+        QRect(0, 0, 1024, 700),
+        QRect(1920, 32, 1280, 688),  # a second monitor, right of the first, under a panel
+    ],
+    ids=["1366x768", "1024x700", "second-monitor"],
+)
+def test_a_first_window_fits_a_smaller_screen_with_room_for_its_frame(screen):
+    place = first_window_geometry(screen, QSize(960, 307))
+    assert screen.contains(place)
+    assert place.width() <= screen.width() - 40 and place.height() <= screen.height() - 40
+    assert place.width() >= 960
+
+
+def test_a_screen_smaller_than_the_window_can_be_gets_the_window_from_its_corner():
+    screen = QRect(100, 50, 800, 500)
+    place = first_window_geometry(screen, QSize(960, 600))
+    assert place.size() == QSize(960, 600)  # never below the minimum
+    assert (place.left(), place.top()) == (100, 50)  # its title bar and menus on the screen
+
+
+def test_a_new_window_opens_inside_its_screen(qtbot):
+    window = MainWindow(devices=[DeviceInfo("cpu", "CPU")])
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    available = window.screen().availableGeometry()
+    assert window.size() == first_window_geometry(available, window.minimumSizeHint()).size()
+    assert available.contains(window.frameGeometry())
+
+
+def test_the_whole_window_fits_a_small_screen_without_cutting_off_the_parameters(qtbot):
+    window = open_window(parse_args([]))
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    assert window.gallery_dock.isVisible() and window.params_dock.isVisible()
+    minimum = window.minimumSizeHint()
+    assert minimum.width() <= SMALL_SCREEN.width(), minimum
+    assert minimum.height() <= SMALL_SCREEN.height(), minimum
+
+    window.resize(minimum)
+    qtbot.waitUntil(lambda: window.width() == minimum.width())
+    # At its narrowest the parameters, Advanced ones too, still have all the width they ask
+    # for: the dock is never narrower than its panel, whose fields would be cut off.
+    panel = window.params_panel
+    panel.advanced.set_open(True)
+    scroll = window.params_dock.findChild(QScrollArea)
+    qtbot.waitUntil(lambda: panel.advanced.content.isVisible())
+    fields = [
+        f
+        for kind in (QComboBox, QAbstractSpinBox, QLineEdit, QCheckBox, QSlider)
+        for f in panel.findChildren(kind)
+        if f.isVisibleTo(panel)
+    ]
+    assert len(fields) >= 20
+    viewport = scroll.viewport().width()
+    for field in fields:
+        right = field.mapTo(scroll.viewport(), field.rect().topRight()).x()
+        assert right < viewport and field.width() >= field.minimumSizeHint().width(), field
+    # and the result keeps a usable pane
+    assert window.result_pane.width() >= 240
+    assert window.close()
