@@ -39,7 +39,8 @@ from nst_desktop.ui.history_panel import HistoryPanel
 if TYPE_CHECKING:
     from nst_desktop.ui.main_window import MainWindow
 
-GALLERY_COLUMNS = 2  # the gallery dock's first width shows this many thumbnails a row
+GALLERY_COLUMNS = 2  # the gallery dock's first width shows up to this many thumbnails a row
+GALLERY_SHARE = 0.25  # of the window's width, the most those columns may take at first
 
 
 def unavailable_label(what: str, reason: str) -> QLabel:
@@ -58,6 +59,17 @@ def gallery_width(gallery: GalleryPanel, columns: int) -> int:
     view = gallery.view
     scroll_bar = view.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent, None, view)
     return columns * view.gridSize().width() + scroll_bar + 2 * view.frameWidth() + 2
+
+
+def first_gallery_width(gallery: GalleryPanel, window_width: int) -> int:
+    """The gallery dock's first width: the most whole columns of thumbnails, up to
+    GALLERY_COLUMNS, that fit in GALLERY_SHARE of the window, and one column at least; on
+    a small screen the result keeps the room a second column would take."""
+    for columns in range(GALLERY_COLUMNS, 1, -1):
+        width = gallery_width(gallery, columns)
+        if width <= GALLERY_SHARE * window_width:
+            return width
+    return gallery_width(gallery, 1)
 
 
 class Library(QObject):
@@ -95,7 +107,7 @@ class Library(QObject):
             self._wire_history(self.history)
         window.gallery_dock.raise_()
         if not window.state_restored and self.gallery is not None:
-            width = gallery_width(self.gallery, GALLERY_COLUMNS)
+            width = first_gallery_width(self.gallery, window.width())
             window.resizeDocks([window.gallery_dock], [width], Qt.Orientation.Horizontal)
         window.startup_problems.extend(self.problems)
         window.show_startup_problems()

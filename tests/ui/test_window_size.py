@@ -16,6 +16,12 @@ from PySide6.QtWidgets import (
 
 from nst_desktop.engine import DeviceInfo
 from nst_desktop.ui.app import open_window, parse_args
+from nst_desktop.ui.library import (
+    GALLERY_SHARE,
+    attach_library,
+    first_gallery_width,
+    gallery_width,
+)
 from nst_desktop.ui.main_window import DEFAULT_WINDOW_SIZE, MainWindow, first_window_geometry
 
 # What the whole window, both docks shown, may need at the least.
@@ -94,4 +100,26 @@ def test_the_whole_window_fits_a_small_screen_without_cutting_off_the_parameters
         assert right < viewport and field.width() >= field.minimumSizeHint().width(), field
     # and the result keeps a usable pane
     assert window.result_pane.width() >= 240
+    assert window.close()
+
+
+@pytest.mark.parametrize("width", [DEFAULT_WINDOW_SIZE.width(), 1100])
+def test_the_gallery_takes_two_columns_on_a_large_window_and_one_on_a_small_one(qtbot, width):
+    window = MainWindow(devices=[DeviceInfo("cpu", "CPU")])
+    qtbot.addWidget(window)
+    window.resize(width, 720)  # as first_window_geometry gives it on a screen of that size
+    gallery = attach_library(window).gallery
+    one, two = gallery_width(gallery, 1), gallery_width(gallery, 2)
+    assert first_gallery_width(gallery, width) == (two if two <= GALLERY_SHARE * width else one)
+    window.show()
+    qtbot.waitExposed(window)
+    shown = window.gallery_dock.width()
+    if width == DEFAULT_WINDOW_SIZE.width():
+        assert abs(shown - two) <= 4  # two columns of thumbnails
+    else:
+        assert two > GALLERY_SHARE * width  # two would take more than a quarter of it
+        # one column, or the least that the gallery and the history (tabs of one dock) take
+        docks = (window.gallery_dock, window.history_dock)
+        assert shown <= max(one, *(d.minimumSizeHint().width() for d in docks)) + 4
+        assert window.result_pane.width() > shown
     assert window.close()
