@@ -320,13 +320,18 @@ class ParamsPanel(QWidget):
             except ParameterError as exc:
                 self.layers_error.setText(str(exc))
                 self.layers_error.show()
-                edit.setText(", ".join(self.model.value(key)))
+                show(self.model.value(key))
                 return
             self.layers_error.hide()
             self._edit(key, layers)
 
+        def show(layers: tuple[str, ...]) -> None:
+            edit.setText(", ".join(layers))
+            if not edit.hasFocus():  # show the list's start; setText leaves it at its end
+                edit.setCursorPosition(0)
+
         edit.editingFinished.connect(commit)
-        self._setters[key] = lambda v: edit.setText(", ".join(v))
+        self._setters[key] = show
         return edit
 
     # -- model -> widgets ---------------------------------------------------------------------

@@ -75,6 +75,14 @@ def test_bad_layer_names_are_refused_with_a_message(window):
     assert window.model.value("style_layers") == ("relu1_1", "relu2_1")
 
 
+def test_a_layer_list_too_long_for_its_field_shows_its_start(window):
+    edit = window.params_panel.style_layers_edit
+    assert edit.text() == ", ".join(Params().style_layers)
+    assert edit.cursorPosition() == 0  # relu1_1 at the left, not the list's tail
+    window.model.set_value("style_layers", ("relu2_1", "relu3_1", "relu4_1"))
+    assert edit.text().startswith("relu2_1") and edit.cursorPosition() == 0
+
+
 def test_style_weight_drag_is_one_undo_step(window, style_file, style_file_2):
     window.inputs.open_path(str(style_file), "style")
     window.inputs.open_path(str(style_file_2), "style")
