@@ -56,6 +56,11 @@ THUMBNAIL_FILE = "thumbnail.jpg"
 PNG_PARAMS_KEY = PARAMS_KEY
 
 
+def run_title(content: str, styles: list[str]) -> str:
+    """How a run is named: 'photo × painting', and a blend 'photo × one + other'."""
+    return " × ".join(x for x in (content, " + ".join(styles)) if x)
+
+
 @dataclass(frozen=True)
 class HistoryEntry:
     """One finished run."""
@@ -88,16 +93,17 @@ class HistoryEntry:
 
     @property
     def title(self) -> str:
-        """'tubingen + The Starry Night' (file names without folders)."""
+        """'tubingen × The Starry Night' (file names without folders), as the window's
+        result pane names the run."""
         content = Path(self.content).stem if self.content else "(no content)"
         names = [title or Path(path).stem for (path, _), title in
                  zip(self.styles, self.style_titles or [""] * len(self.styles), strict=False)]
-        return f"{content} + {' + '.join(names) or '(no style)'}"
+        return run_title(content, names or ["(no style)"])
 
     @property
     def summary(self) -> str:
         when = time.strftime("%Y-%m-%d %H:%M", time.localtime(self.created))
-        return f"{when} · {self.width}×{self.height} · {_duration(self.elapsed)} on {self.device}"
+        return f"{when} · {self.width} × {self.height} · {_duration(self.elapsed)} on {self.device}"
 
 
 class HistoryStore:

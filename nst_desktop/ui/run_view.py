@@ -16,6 +16,7 @@ from PySide6.QtCore import QObject, QSize
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QApplication, QMessageBox, QSystemTrayIcon
 
+from nst_desktop.core.history import run_title
 from nst_desktop.engine import Params, Progress, Result, StyleInput, scaled_shape
 from nst_desktop.errors import NSTError, OutOfMemoryError
 from nst_desktop.ui.estimate import format_duration, pixel_iterations, step_cost
@@ -186,9 +187,8 @@ class RunView(QObject):
         w.result_pane.canvas.set_image(qimage)
         h, wd = result.image.shape[:2]
         content = result.params.content
-        names = [Path(content).stem] if content else []
-        names += [w.style_title(s.path) for s in result.params.styles if s.path]
-        title = " × ".join(names) if names else "Result"
+        styles = [w.style_title(s.path) for s in result.params.styles if s.path]
+        title = run_title(Path(content).stem if content else "", styles) or "Result"
         w.result_pane.set_info(f"{title} · {wd} × {h}")
         w.update_actions()
 

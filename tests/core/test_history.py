@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 
 from nst_desktop.core import paths
-from nst_desktop.core.history import PNG_PARAMS_KEY, HistoryStore
+from nst_desktop.core.history import PNG_PARAMS_KEY, HistoryStore, run_title
 from nst_desktop.core.imageio import read_params
 from nst_desktop.core.trash import private_trash_dir
 from nst_desktop.engine.params import Params, StyleInput
@@ -32,8 +32,8 @@ def test_record_an_rgb_result(content_image, params):
     assert entry.styles == (("/art/starry_night.jpg", 2.0), ("/art/scream.jpg", 1.0))
     assert entry.content == "/photos/tubingen.jpg"
     assert (entry.width, entry.height, entry.elapsed, entry.device) == (64, 48, 12.5, "cpu")
-    assert entry.title == "tubingen + starry_night + scream"
-    assert "64×48 · 12.5 s on cpu" in entry.summary
+    assert entry.title == "tubingen × starry_night + scream"
+    assert "64 × 48 · 12.5 s on cpu" in entry.summary
     with Image.open(entry.result_path) as saved:
         pixels = np.asarray(saved.convert("RGB"))
         assert Params.from_json(saved.info[PNG_PARAMS_KEY]) == params  # carried in the PNG
@@ -119,5 +119,11 @@ def test_unreadable_entries_are_skipped_and_params_errors_are_readable(content_i
 def test_style_titles_name_the_styles(content_image, params):
     entry = HistoryStore().record(content_image, params, 1.0, "cpu",
                                   style_titles=["The Starry Night", ""])
-    assert entry.title == "tubingen + The Starry Night + scream"
+    assert entry.title == "tubingen × The Starry Night + scream"
     assert HistoryStore().entries()[0].style_titles == ("The Starry Night", "")
+
+
+def test_a_run_is_named_as_the_window_names_it():
+    assert run_title("tubingen", ["The Starry Night"]) == "tubingen × The Starry Night"
+    assert run_title("tubingen", ["a", "b"]) == "tubingen × a + b"
+    assert run_title("", ["a"]) == "a" and run_title("", []) == ""

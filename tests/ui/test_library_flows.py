@@ -199,7 +199,7 @@ def test_a_finished_run_is_recorded_with_the_gallery_titles(win, qtbot, content_
     gallery.activate_selected()
     entry = run_to_the_end(win, qtbot)
     assert history.entry_ids() == [entry.id]
-    assert entry.title == "photo + Gamma"
+    assert entry.title == "photo × Gamma"
     assert entry.params == win.result.params and entry.device == "cpu"
     kept = load_image(entry.result_path)
     assert kept.rgb.shape == win.result.image.shape
