@@ -21,6 +21,7 @@ from tests.gallery_helpers import build_large_gallery
 
 STYLES = 1000
 MAX_BLOCK_S = 0.100  # the longest the GUI may freeze in any one event-loop iteration
+MAX_STEAL_SHARE = 0.05  # of the CPUs' time taken by a hypervisor, for wall gaps to count
 
 
 class Heartbeat:
@@ -58,6 +59,24 @@ class Heartbeat:
         return ", ".join(f"{k} {v * 1000:.0f}" for k, v in which.items())
 
 
+def cpu_times() -> list[int] | None:
+    """The machine's CPU time by kind since boot (Linux's /proc/stat), or None elsewhere."""
+    try:
+        with open("/proc/stat") as f:
+            return [int(x) for x in f.readline().split()[1:]]
+    except (OSError, ValueError):
+        return None
+
+
+def steal_share(before: list[int] | None, after: list[int] | None) -> float:
+    """The share of the CPUs' time the hypervisor gave to other machines in between
+    ("steal", the 8th column), 0 where it cannot be known."""
+    if before is None or after is None or len(before) < 8:
+        return 0.0
+    spent = [b - a for a, b in zip(before, after, strict=False)]
+    return spent[7] / max(1, sum(spent))
+
+
 def visible_rows(panel) -> list[int]:
     """Rows on screen: a left-to-right grid shows one contiguous run of rows."""
     view = panel.view
@@ -92,6 +111,7 @@ def test_a_thousand_styles_open_and_scroll_smoothly(qtbot, record_property):
     assert panel.proxy.rowCount() == STYLES
     try:
         heartbeat = Heartbeat()
+        cpu_before = cpu_times()
         heartbeat.start()
         # First screen: its thumbnails arrive without the person doing anything.
         first = visible_rows(panel)
@@ -129,6 +149,7 @@ def test_a_thousand_styles_open_and_scroll_smoothly(qtbot, record_property):
             qtbot.waitUntil(lambda beats=beats: heartbeat.beats > beats + 1)
         assert panel.proxy.rowCount() == STYLES // 10
         heartbeat.stop()
+        steal = steal_share(cpu_before, cpu_times())
     finally:
         panel.shutdown()
         store.close()
@@ -137,18 +158,23 @@ def test_a_thousand_styles_open_and_scroll_smoothly(qtbot, record_property):
     for name, value in [("generate_s", generated), ("populate_s", populated),
                         ("scroll_s", scrolled), ("scroll_and_thumbnails_s", settled),
                         ("longest_gui_cpu_block_s", busy_cpu),
-                        ("longest_gui_wall_gap_s", busy_wall), ("load_per_cpu", load)]:
+                        ("longest_gui_wall_gap_s", busy_wall), ("load_per_cpu", load),
+                        ("cpu_steal_share", steal)]:
         record_property(name, round(value, 3))
     print(f"\n1,000 styles: generate {generated:.2f} s, open {populated:.2f} s, scroll "
           f"{scrolled:.2f} s, thumbnails settled {settled:.2f} s, {heartbeat.beats} beats; "
           f"longest GUI-thread CPU per iteration (ms): {heartbeat.report(heartbeat.cpu)}; "
-          f"longest wall gap (ms): {heartbeat.report(heartbeat.wall)}; load/CPU {load:.1f}")
+          f"longest wall gap (ms): {heartbeat.report(heartbeat.wall)}; load/CPU {load:.1f}, "
+          f"steal {steal:.0%}")
     assert populated < 3.0
     # The GUI thread's own work between two turns of the event loop: what our code
     # blocks it for, whatever else the machine is doing.
     assert busy_cpu < MAX_BLOCK_S
     # Wall-clock gaps also count GIL hand-offs to the thumbnail workers; they are only
-    # a fair measure when other processes are not taking the CPUs away from this one.
-    if load < 1.0:
+    # a fair measure when nothing takes the CPUs away from this process: other processes,
+    # or on a virtual machine the hypervisor (its "steal" reached 30 to 42 % of a shared
+    # 2-core VM's time during this test, with gaps of 80 to 130 ms in which the GUI thread
+    # used 1 to 26 ms of CPU; with under 6 % steal the longest gap was 39 to 61 ms).
+    if load < 1.0 and steal < MAX_STEAL_SHARE:
         assert busy_wall < MAX_BLOCK_S
     assert panel.model.cached_thumbnails() <= 600  # the memory cache stays bounded
