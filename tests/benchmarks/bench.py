@@ -7,7 +7,8 @@ For each size x device x precision it runs the engine with the default parameter
 shared/images/tubingen.jpg styled by starry_night.jpg (weights already loaded, so the
 figure is the engine run itself), saves the result, scores it with
 shared/tools/nst_score.py and prints a table: seconds, iterations per second, time to the
-first preview, peak memory, style_err, content_err. ``--cold`` also times whole
+first preview, peak memory, the share of CPU time a hypervisor took meanwhile
+(``cpu_steal``, Linux), style_err, content_err. ``--cold`` also times whole
 ``nst-desktop-cli`` processes from start to saved file (at ``--cold-size``, 512 px by
 default, ``--cold-runs`` times: the first one also reads the libraries from disk).
 ``--warmup`` makes one short untimed run first on each device and precision (CUDA's
@@ -44,6 +45,7 @@ from nst_desktop.core.imageio import load_image, save_image  # noqa: E402
 from nst_desktop.engine import Params, Progress, StyleInput, StyleTransfer, build_network  # noqa: E402
 from nst_desktop.engine import device as engine_device  # noqa: E402
 from nst_desktop.engine.device import resolve_device  # noqa: E402
+from tests.machine import cpu_times, steal_share  # noqa: E402
 
 
 def layout_name(kind: str, choice: str) -> str:
@@ -104,6 +106,7 @@ def run_one(params: Params, content, style, net, out: Path) -> dict:
         torch.cuda.synchronize(device)
         torch.cuda.reset_peak_memory_stats(device)
     transfer = StyleTransfer(params, content.rgb, [style.rgb], network=net)
+    cpu_before = cpu_times()
     start = time.perf_counter()
     first_preview = None
     result = None
@@ -116,6 +119,7 @@ def run_one(params: Params, content, style, net, out: Path) -> dict:
     if device.type == "cuda":
         torch.cuda.synchronize(device)
     seconds = time.perf_counter() - start
+    steal = steal_share(cpu_before, cpu_times())
     save_image(out, result.image, params=params)
     return {
         "seconds": round(seconds, 2),
@@ -123,6 +127,9 @@ def run_one(params: Params, content, style, net, out: Path) -> dict:
         "it_per_s": round(result.steps / seconds, 2),
         "first_preview_s": round(first_preview, 2) if first_preview is not None else None,
         "peak_mib": round(peak_memory(device)),
+        # the share of the machine's CPU time a hypervisor took meanwhile: a slow figure
+        # with a large one says more of the VM's neighbours than of the engine
+        "cpu_steal": round(steal, 3) if steal is not None else None,
     }
 
 
@@ -197,7 +204,8 @@ def main() -> None:
                              "cold_cli_s": round(time.perf_counter() - t, 2)})
                 print(json.dumps(rows[-1]), flush=True)
     header = ("size", "device", "asked", "precision", "layout", "lbfgs", "seconds", "it_per_s",
-              "first_preview_s", "peak_mib", "style_err", "content_err", "style_err_coarse")
+              "first_preview_s", "peak_mib", "cpu_steal", "style_err", "content_err",
+              "style_err_coarse")
     print("\n| " + " | ".join(header) + " |\n|" + "---|" * len(header))
     for r in rows:
         if "seconds" in r:

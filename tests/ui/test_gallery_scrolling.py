@@ -18,6 +18,7 @@ from nst_desktop.core.gallery_store import GalleryStore
 from nst_desktop.ui.gallery_model import GalleryRole
 from nst_desktop.ui.gallery_panel import GalleryPanel
 from tests.gallery_helpers import build_large_gallery
+from tests.machine import cpu_times, steal_share
 
 STYLES = 1000
 MAX_BLOCK_S = 0.100  # the longest the GUI may freeze in any one event-loop iteration
@@ -57,24 +58,6 @@ class Heartbeat:
 
     def report(self, which: dict[str, float]) -> str:
         return ", ".join(f"{k} {v * 1000:.0f}" for k, v in which.items())
-
-
-def cpu_times() -> list[int] | None:
-    """The machine's CPU time by kind since boot (Linux's /proc/stat), or None elsewhere."""
-    try:
-        with open("/proc/stat") as f:
-            return [int(x) for x in f.readline().split()[1:]]
-    except (OSError, ValueError):
-        return None
-
-
-def steal_share(before: list[int] | None, after: list[int] | None) -> float:
-    """The share of the CPUs' time the hypervisor gave to other machines in between
-    ("steal", the 8th column), 0 where it cannot be known."""
-    if before is None or after is None or len(before) < 8:
-        return 0.0
-    spent = [b - a for a, b in zip(before, after, strict=False)]
-    return spent[7] / max(1, sum(spent))
 
 
 def visible_rows(panel) -> list[int]:
@@ -149,7 +132,7 @@ def test_a_thousand_styles_open_and_scroll_smoothly(qtbot, record_property):
             qtbot.waitUntil(lambda beats=beats: heartbeat.beats > beats + 1)
         assert panel.proxy.rowCount() == STYLES // 10
         heartbeat.stop()
-        steal = steal_share(cpu_before, cpu_times())
+        steal = steal_share(cpu_before, cpu_times()) or 0.0  # unknown: no hypervisor seen
     finally:
         panel.shutdown()
         store.close()
