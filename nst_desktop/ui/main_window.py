@@ -76,7 +76,8 @@ QPushButton#run_button[running="true"] { background: #b83227; color: white; }
 def first_window_geometry(available: QRect, minimum: QSize) -> QRect:
     """Where a window with no saved place opens: DEFAULT_WINDOW_SIZE, or less on a screen
     whose free area (``available``, without task bars) is smaller, centred in that area.
-    It is never below ``minimum``; a screen narrower than that gets its left or top edge.
+    It is never below ``minimum``: on a screen smaller than that, it starts at the free
+    area's left and top edges, so that its title bar and menus are on the screen.
     """
     width = min(DEFAULT_WINDOW_SIZE.width(), round(available.width() * SMALL_SCREEN_SHARE[0]))
     height = min(DEFAULT_WINDOW_SIZE.height(), round(available.height() * SMALL_SCREEN_SHARE[1]))
