@@ -115,6 +115,12 @@ def format_duration(seconds: float) -> str:
     return f"{hours} h {minutes:02d} min"
 
 
+def unbroken(text: str) -> str:
+    """``text`` with non-breaking spaces: a wrapped label never leaves "about 1" at the end
+    of a line and "h 59 min" on the next."""
+    return text.replace(" ", "\u00a0")
+
+
 def system_memory() -> int | None:
     try:
         return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
@@ -154,7 +160,8 @@ def estimate(
     fits = available is None or memory <= available * 0.9
     h, w = scaled_shape(content_shape[0], content_shape[1], params.size)
     where = "the CPU" if device_type == "cpu" else device.name
-    text = f"{w} × {h} px · ≈ {format_bytes(memory)} · about {format_duration(seconds)} on {where}"
+    text = (f"{unbroken(f'{w} × {h} px')} · {unbroken(f'≈ {format_bytes(memory)}')}"
+            f" · about {unbroken(format_duration(seconds))} on {where}")
     if not fits:
         text += f" — more memory than {where} has"
     return Estimate(memory, seconds, device_type, fits, text)

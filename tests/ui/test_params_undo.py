@@ -100,11 +100,55 @@ def test_style_weight_drag_is_one_undo_step(window, style_file, style_file_2):
 def test_estimate_follows_size_and_device(loaded_window):
     panel = loaded_window.params_panel
     small = panel.current_estimate
-    assert small is not None and "48 × 36 px" in panel.estimate_label.text()
+    assert small is not None and "48 × 36 px" in spoken(panel.estimate_label.text())
     panel.size_spin.setValue(1024)
     big = panel.current_estimate
     assert big.memory_bytes > small.memory_bytes and big.seconds > small.seconds
-    assert "1024 × 768 px" in panel.estimate_label.text() and "CPU" in panel.estimate_label.text()
+    text = spoken(panel.estimate_label.text())
+    assert "1024 × 768 px" in text and "CPU" in text
+
+
+def spoken(text: str) -> str:
+    return text.replace("\u00a0", " ")
+
+
+def label_lines(label) -> list[str]:  # noqa: ANN001
+    """The lines a word-wrapped QLabel shows its text in, at its current width."""
+    from PySide6.QtGui import QTextLayout, QTextOption
+
+    layout = QTextLayout(label.text(), label.font())
+    option = QTextOption()
+    option.setWrapMode(QTextOption.WrapMode.WordWrap)
+    layout.setTextOption(option)
+    layout.beginLayout()
+    lines = []
+    while (line := layout.createLine()).isValid():
+        line.setLineWidth(label.contentsRect().width())
+        lines.append(label.text()[line.textStart():line.textStart() + line.textLength()])
+    layout.endLayout()
+    return lines
+
+
+def test_a_wrapped_estimate_never_splits_a_number_from_its_unit(loaded_window, qtbot):
+    """At the narrowest the panel gets, a long estimate wraps between its parts, never
+    inside "1 h 59 min", "19.8 GB" or "4096 × 3072 px" (it once read "about 1" / "h 59
+    min")."""
+    from nst_desktop.ui.estimate import format_bytes, format_duration
+
+    w = loaded_window
+    w.resize(w.minimumSizeHint())
+    w.show()
+    qtbot.waitExposed(w)
+    panel = w.params_panel
+    for size, iterations in ((4096, 40), (2048, 40), (4096, 500)):
+        panel.size_spin.setValue(size)
+        panel.iterations_spin.setValue(iterations)
+        est = panel.current_estimate
+        lines = label_lines(panel.estimate_label)
+        assert len(lines) >= 2, lines  # it does wrap at this width
+        shape = spoken(est.text).split(" · ")[0]  # "4096 × 3072 px"
+        for whole in (format_duration(est.seconds), format_bytes(est.memory_bytes), shape):
+            assert any(whole in spoken(line) for line in lines), (whole, lines)
 
 
 def test_device_list_names_what_exists():
