@@ -37,6 +37,7 @@ from nst_desktop.core.atomic_files import (
     remove_quietly,
 )
 from nst_desktop.core.imagemeta import PARAMS_KEY
+from nst_desktop.core.text import unbroken
 from nst_desktop.core.thumbnails import (
     probe_image,
     save_thumbnail,
@@ -103,7 +104,8 @@ class HistoryEntry:
     @property
     def summary(self) -> str:
         when = time.strftime("%Y-%m-%d %H:%M", time.localtime(self.created))
-        return f"{when} · {self.width} × {self.height} · {_duration(self.elapsed)} on {self.device}"
+        size = unbroken(f"{self.width} × {self.height}")
+        return f"{when} · {size} · {unbroken(_duration(self.elapsed))} on {self.device.upper()}"
 
 
 class HistoryStore:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import torch
 
+from nst_desktop.core.text import unbroken
 from nst_desktop.engine import DeviceInfo, Params, estimate_run_memory, scaled_shape
 from nst_desktop.engine import device as engine_device
 from nst_desktop.engine.strips import LEAN_PIXELS, network_mode
@@ -113,12 +114,6 @@ def format_duration(seconds: float) -> str:
         return f"{minutes} min {sec:02d} s" if minutes < 10 else f"{minutes} min"
     hours, minutes = divmod(minutes, 60)
     return f"{hours} h {minutes:02d} min"
-
-
-def unbroken(text: str) -> str:
-    """``text`` with non-breaking spaces: a wrapped label never leaves "about 1" at the end
-    of a line and "h 59 min" on the next."""
-    return text.replace(" ", "\u00a0")
 
 
 def system_memory() -> int | None:

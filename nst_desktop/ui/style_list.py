@@ -67,7 +67,8 @@ class StyleRow(QFrame):
         self.thumb = QLabel()
         self.thumb.setFixedSize(THUMB, THUMB)
         self.thumb.setPixmap(_thumbnail(entry.qimage, self.devicePixelRatioF()))
-        self.name_label = ElidedLabel(entry.name, Qt.TextElideMode.ElideMiddle)
+        # Elided at the end: in a narrow pane "starr…" says more than "s…g".
+        self.name_label = ElidedLabel(entry.name, Qt.TextElideMode.ElideRight)
         self.name_label.setMinimumWidth(30)
         self.name_label.setToolTip(entry.image.path or entry.name)
         self.slider = QSlider(Qt.Orientation.Horizontal)

@@ -119,9 +119,14 @@ class ElidedLabel(QLabel):
         width = self.fontMetrics().horizontalAdvance("…") * 3
         return QSize(width, super().minimumSizeHint().height())
 
+    def shown_text(self) -> str:
+        """The text as painted at the label's current width."""
+        return self.fontMetrics().elidedText(self.text(), self.elide_mode,
+                                             self.contentsRect().width())
+
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802
         rect = self.contentsRect()
-        shown = self.fontMetrics().elidedText(self.text(), self.elide_mode, rect.width())
+        shown = self.shown_text()
         painter = QPainter(self)
         self.style().drawItemText(
             painter, rect, int(self.alignment()), self.palette(), self.isEnabled(), shown,

@@ -11,6 +11,7 @@ from PIL import Image
 from nst_desktop.core import paths
 from nst_desktop.core.history import PNG_PARAMS_KEY, HistoryStore, run_title
 from nst_desktop.core.imageio import read_params
+from nst_desktop.core.text import NBSP, unbroken
 from nst_desktop.core.trash import private_trash_dir
 from nst_desktop.engine.params import Params, StyleInput
 from nst_desktop.errors import ImageLoadError, ParameterError
@@ -33,7 +34,9 @@ def test_record_an_rgb_result(content_image, params):
     assert entry.content == "/photos/tubingen.jpg"
     assert (entry.width, entry.height, entry.elapsed, entry.device) == (64, 48, 12.5, "cpu")
     assert entry.title == "tubingen × starry_night + scream"
-    assert "64 × 48 · 12.5 s on cpu" in entry.summary
+    # as the status line names the device; non-breaking spaces keep "64 × 48" on one line
+    assert "64 × 48 · 12.5 s on CPU" in entry.summary.replace(NBSP, " ")
+    assert f"{unbroken('64 × 48')} · {unbroken('12.5 s')}" in entry.summary
     with Image.open(entry.result_path) as saved:
         pixels = np.asarray(saved.convert("RGB"))
         assert Params.from_json(saved.info[PNG_PARAMS_KEY]) == params  # carried in the PNG

@@ -58,7 +58,7 @@ def test_a_finished_run_is_recorded_in_the_background_and_listed(panel, qtbot,
     assert panel.entry_ids() == [entry.id]
     assert entry.params == params and entry.device == "cuda:0"
     shown = panel.model.index(0, 0).data(Qt.ItemDataRole.DisplayRole)
-    assert "tubingen × starry" in shown and "12.0 s on cuda:0" in shown
+    assert "tubingen × starry" in shown and "12.0\u00a0s on CUDA:0" in shown  # as the status says
     qtbot.waitUntil(lambda: panel.model.index(0, 0).data(HistoryRole.ThumbnailReady),
                     timeout=10_000)
     second = record(panel, qtbot, content_image, params.replace(seed=6))

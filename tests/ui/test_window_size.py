@@ -123,3 +123,22 @@ def test_the_gallery_takes_two_columns_on_a_large_window_and_one_on_a_small_one(
         assert shown <= max(one, *(d.minimumSizeHint().width() for d in docks)) + 4
         assert window.result_pane.width() > shown
     assert window.close()
+
+
+def test_a_style_name_in_a_narrow_pane_shows_its_start(qtbot, tmp_path, style_image):
+    """At the window's minimum width the style list has room for a few letters: they are the
+    name's first ones ("starry_…"), not its two ends ("s…g")."""
+    from tests.ui.conftest import write_png
+
+    window = open_window(parse_args([]))
+    qtbot.addWidget(window)
+    for name in ("starry_night_over_the_rhone.png", "the_scream.png"):
+        assert window.inputs.open_path(str(write_png(tmp_path / name, style_image)), "style")
+    window.show()
+    qtbot.waitExposed(window)
+    window.resize(window.minimumSizeHint())
+    qtbot.waitUntil(lambda: window.width() == window.minimumSizeHint().width())
+    label = window.style_pane.rows[0].name_label
+    shown = label.shown_text()
+    assert shown.endswith("…") and len(shown) >= 4, shown  # narrow enough to be elided
+    assert label.text().startswith(shown[:-1]), shown
