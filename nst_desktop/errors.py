@@ -41,11 +41,14 @@ class DeviceError(NSTError):
 
 
 class OutOfMemoryError(NSTError):
-    """The device ran out of memory; ``suggested_size`` is a size that should fit."""
+    """The device ran out of memory, or would: ``suggested_size`` is a size that should fit,
+    ``low_memory_fits`` whether turning on Low memory would let the asked size fit."""
 
-    def __init__(self, message: str, suggested_size: int | None = None) -> None:
+    def __init__(self, message: str, suggested_size: int | None = None,
+                 low_memory_fits: bool = False) -> None:
         super().__init__(message)
         self.suggested_size = suggested_size
+        self.low_memory_fits = low_memory_fits
 
 
 class GalleryError(NSTError):

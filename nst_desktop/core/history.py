@@ -37,7 +37,6 @@ from nst_desktop.core.atomic_files import (
     remove_quietly,
 )
 from nst_desktop.core.imagemeta import PARAMS_KEY
-from nst_desktop.core.text import unbroken
 from nst_desktop.core.thumbnails import (
     probe_image,
     save_thumbnail,
@@ -46,6 +45,7 @@ from nst_desktop.core.thumbnails import (
 )
 from nst_desktop.engine.params import Params
 from nst_desktop.errors import GalleryError, ImageLoadError, NSTError
+from nst_desktop.text import unbroken
 
 log = logging.getLogger(__name__)
 

@@ -43,6 +43,7 @@ from nst_desktop.engine.losses import StyleTarget, content_loss, moment_sums, mo
 from nst_desktop.engine.params import VGG19_LAYERS, Params
 from nst_desktop.engine.vgg import VGGFeatures, build_network
 from nst_desktop.errors import OutOfMemoryError, ParameterError
+from nst_desktop.text import format_bytes
 
 
 @dataclass(frozen=True)
@@ -430,6 +431,8 @@ class StyleTransfer:
         p = self.params
         device = resolve_device(p.device)
         precision = resolve_precision(p.precision, device)
+        if device.type == "cpu":
+            self._check_memory(device)
         try:
             with precision_context(precision, device):
                 yield from self._run(device, precision)
@@ -437,29 +440,60 @@ class StyleTransfer:
             if not is_out_of_memory(exc):
                 raise
             free_memory(device)
-            h, w = self._content.shape[-2:]
-            available = available_memory(device)
-            budget = int(available * 0.9) if available is not None else None
-            suggested = (
-                size_that_fits(budget, w / h, precision, **memory_options(p),
-                               device_type=device.type)
-                if budget is not None
-                else max(64, int(p.size * 0.7) // 16 * 16)
-            )
-            suggested = min(suggested, max(16, int(p.size * 0.9)))
-            advice = [f"choose an output size of {suggested} px or less"]
-            if not p.low_memory:
-                advice.append("turn on Low memory (Advanced)")
-            if device.type != "cpu":
-                advice.append("use the CPU")
-            choices = ", ".join(advice[:-1]) + (", or " if len(advice) > 1 else "") + advice[-1]
             name = "GPU" if device.type in ("cuda", "mps") else "CPU"
-            raise OutOfMemoryError(
-                f"The {name} ran out of memory at {p.size} px: {choices}.",
-                suggested_size=suggested,
+            raise self._out_of_memory(
+                f"The {name} ran out of memory at {p.size} px", device, precision
             ) from None
         finally:
             free_memory(device)
+
+    def _check_memory(self, device: torch.device) -> None:
+        """Refuse, before allocating anything, a CPU run that needs more memory than the
+        computer has free: the system would swap for hours or end the app. (The CPU
+        estimate is measured to be within a few per cent; a GPU's allocator says so itself.)"""
+        available = available_memory(device)
+        if available is None:
+            return
+        h, w = self._content.shape[-2:]
+        needed = estimate_run_memory(self.params, (h, w))
+        if needed > available:
+            precision = resolve_precision(self.params.precision, device)
+            raise self._out_of_memory(
+                f"A {self.params.size} px run needs about {format_bytes(needed)} of memory,"
+                f" but the computer has {format_bytes(available)} free",
+                device, precision, available,
+            )
+
+    def _out_of_memory(self, headline: str, device: torch.device, precision: str,
+                       available: int | None = None) -> OutOfMemoryError:
+        """The error for a run that does not fit: what to change, a size that fits what
+        ``device`` has free, and whether Low memory would let this size fit."""
+        p = self.params
+        h, w = self._content.shape[-2:]
+        if available is None:
+            available = available_memory(device)
+        budget = int(available * 0.9) if available is not None else None
+        suggested = (
+            size_that_fits(budget, w / h, precision, **memory_options(p),
+                           device_type=device.type)
+            if budget is not None
+            else max(64, int(p.size * 0.7) // 16 * 16)
+        )
+        suggested = min(suggested, max(16, int(p.size * 0.9)))
+        low_memory_fits = (
+            not p.low_memory
+            and budget is not None
+            and estimate_run_memory(p.replace(low_memory=True), (h, w)) <= budget
+        )
+        advice = [f"choose an output size of {suggested} px or less"]
+        if not p.low_memory:
+            advice.append("turn on Low memory (Advanced)" + (
+                f", which fits {p.size} px" if low_memory_fits else ""))
+        if device.type != "cpu":
+            advice.append("use the CPU")
+        choices = ", ".join(advice[:-1]) + (", or " if len(advice) > 1 else "") + advice[-1]
+        return OutOfMemoryError(f"{headline}: {choices}.", suggested_size=suggested,
+                                low_memory_fits=low_memory_fits)
 
     def _run(self, device: torch.device, precision: str) -> Iterator[Progress | Result]:
         p = self.params

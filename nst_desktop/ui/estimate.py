@@ -8,11 +8,11 @@ from dataclasses import dataclass
 
 import torch
 
-from nst_desktop.core.text import unbroken
 from nst_desktop.engine import DeviceInfo, Params, estimate_run_memory, scaled_shape
 from nst_desktop.engine import device as engine_device
 from nst_desktop.engine.strips import LEAN_PIXELS, network_mode
 from nst_desktop.errors import NSTError
+from nst_desktop.text import format_bytes, unbroken
 from nst_desktop.ui.settings import STARTUP_SECONDS
 
 # Time of a step relative to a plain step on the same pixels, by how the network runs
@@ -99,12 +99,6 @@ def pixel_iterations(params: Params, content_shape: tuple[int, int],
     )
 
 
-def format_bytes(n: float) -> str:
-    if n >= 2**30:
-        return f"{n / 2**30:.1f} GB"
-    return f"{max(1, round(n / 2**20))} MB"
-
-
 def format_duration(seconds: float) -> str:
     seconds = max(0, round(seconds))
     if seconds < 60:
@@ -159,4 +153,8 @@ def estimate(
             f" · about {unbroken(format_duration(seconds))} on {where}")
     if not fits:
         text += f" — more memory than {where} has"
+        if not params.low_memory and available is not None:
+            low = estimate_run_memory(params.replace(low_memory=True), content_shape)
+            if low <= available * 0.9:
+                text += f"; with Low memory (Advanced) {unbroken(f'≈ {format_bytes(low)}')}"
     return Estimate(memory, seconds, device_type, fits, text)

@@ -162,19 +162,30 @@ class RunView(QObject):
 
     def on_failed(self, message: str, error: object) -> None:
         w = self.window
-        w.show_status("The run failed.")
-        if isinstance(error, OutOfMemoryError) and error.suggested_size:
-            size = error.suggested_size
+        memory = isinstance(error, OutOfMemoryError)
+        w.show_status("Not enough memory for this run." if memory else "The run failed.")
+        if isinstance(error, OutOfMemoryError) and (error.low_memory_fits
+                                                    or error.suggested_size):
+            # One change offered: Low memory where it keeps the size asked for, else a size.
+            value: bool | int
+            if error.low_memory_fits:
+                offer = f"Turn on Low memory and keep {w.model.value('size')} px?"
+                key, value = "low_memory", True
+                done = "Low memory is on (Advanced)."
+            else:
+                offer = f"Set the output size to {error.suggested_size} px?"
+                key, value = "size", int(error.suggested_size or 0)
+                done = f"Output size set to {value} px."
             answer = QMessageBox.question(
                 w,
-                "Out of memory",
-                f"{message}\n\nSet the output size to {size} px?",
+                "Not enough memory",
+                f"{message}\n\n{offer}",
                 QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
                 QMessageBox.StandardButton.Yes,
             )
             if answer == QMessageBox.StandardButton.Yes:
-                w.model.edit("size", int(size))
-                w.show_status(f"Output size set to {size} px. Press Stylize to try again.")
+                w.model.edit(key, value)
+                w.show_status(f"{done} Press Stylize to try again.")
             return
         QMessageBox.warning(w, "Style transfer failed", message)
 

@@ -143,3 +143,18 @@ def test_two_fresh_processes_give_the_same_image_for_a_seed(images, tmp_path):
     a, b = (load_image(p).to_uint8() for p in outs)
     assert a.shape == (36, 48, 3)
     assert np.array_equal(a, b)
+
+
+def test_a_run_larger_than_the_free_memory_exits_with_one_line(images, tmp_path, capsys,
+                                                               monkeypatch):
+    from nst_desktop.engine import run as run_mod
+
+    monkeypatch.setattr(run_mod, "available_memory", lambda device: 300 * 2**20)
+    out = tmp_path / "out.png"
+    code = cli.main([str(images["c"]), str(images["s"]), "-o", str(out), "--size", "1024",
+                     "--device", "cpu", "-q"])
+    assert code == 2 and not out.exists()
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert "A 1024 px run needs about" in line and "300 MB free" in line
+    assert re.search(r"choose an output size of \d+ px or less", line)
+

@@ -11,10 +11,10 @@ from PIL import Image
 from nst_desktop.core import paths
 from nst_desktop.core.history import PNG_PARAMS_KEY, HistoryStore, run_title
 from nst_desktop.core.imageio import read_params
-from nst_desktop.core.text import NBSP, unbroken
 from nst_desktop.core.trash import private_trash_dir
 from nst_desktop.engine.params import Params, StyleInput
 from nst_desktop.errors import ImageLoadError, ParameterError
+from nst_desktop.text import NBSP, unbroken
 from tests.gallery_helpers import make_image
 
 

@@ -5,11 +5,14 @@ from __future__ import annotations
 import pytest
 import torch
 
-from nst_desktop.engine import StyleTransfer
+from nst_desktop.engine import StyleTransfer, estimate_run_memory
+from nst_desktop.engine import run as run_mod
 from nst_desktop.engine import vgg as vgg_mod
 from nst_desktop.errors import DeviceError, OutOfMemoryError, ParameterError
 
 from .helpers import run_to_end, tiny
+
+GIB = 2**30
 
 
 def test_out_of_memory_becomes_a_typed_error_with_a_size_that_fits(
@@ -67,6 +70,8 @@ def test_the_cpu_running_out_of_memory_gets_the_same_care(
         raise error
 
     monkeypatch.setattr(vgg_mod.VGGFeatures, "forward", exploding)
+    # Enough free memory for the check before the run, whatever this machine has free.
+    monkeypatch.setattr(run_mod, "available_memory", lambda device: 64 * GIB)
     p = tiny(size=4096, device="cpu")
     with pytest.raises(OutOfMemoryError) as info:
         run_to_end(p, content_image, [style_image])
@@ -74,6 +79,62 @@ def test_the_cpu_running_out_of_memory_gets_the_same_care(
     assert "The CPU ran out of memory at 4096 px" in message
     assert "Low memory (Advanced)" in message and "use the CPU" not in message
     assert info.value.suggested_size is not None and 16 <= info.value.suggested_size < 4096
+
+
+def counting_forward(monkeypatch) -> dict[str, int]:
+    real_forward = vgg_mod.VGGFeatures.forward
+    calls = {"n": 0}
+
+    def counted(self, x):
+        calls["n"] += 1
+        return real_forward(self, x)
+
+    monkeypatch.setattr(vgg_mod.VGGFeatures, "forward", counted)
+    return calls
+
+
+@pytest.mark.parametrize(
+    ("size", "free_gib", "low_memory_fits"),
+    [(1024, 1.0, False), (2048, 3.0, True)],
+)
+def test_a_cpu_run_larger_than_the_free_memory_is_refused_before_it_starts(
+    content_image, style_image, monkeypatch, size, free_gib, low_memory_fits
+):
+    """Past what the computer has free, a CPU run would swap for hours or have the system
+    end the app: it is refused before any allocation, with a size that fits and, where it
+    does, Low memory at the size asked for."""
+    calls = counting_forward(monkeypatch)
+    free = int(free_gib * GIB)
+    monkeypatch.setattr(run_mod, "available_memory", lambda device: free)
+    p = tiny(size=size, device="cpu")
+    needed = estimate_run_memory(p, content_image.shape[:2])
+    assert needed > free
+    events = StyleTransfer(p, content_image, [style_image]).events()
+    with pytest.raises(OutOfMemoryError) as info:
+        next(events)
+    assert calls["n"] == 0  # refused before the network ran once
+    message = str(info.value)
+    assert f"A {size} px run needs about" in message and f"{free_gib:.1f} GB free" in message
+    size_that_fits = info.value.suggested_size
+    assert size_that_fits is not None and 16 <= size_that_fits < size
+    assert estimate_run_memory(p.replace(size=size_that_fits), content_image.shape[:2]) <= free
+    assert info.value.low_memory_fits is low_memory_fits
+    assert (f"which fits {size} px" in message) is low_memory_fits
+    if low_memory_fits:  # and so it does: the same size with Low memory passes the check
+        low = p.replace(low_memory=True)
+        assert estimate_run_memory(low, content_image.shape[:2]) <= free
+        low_events = StyleTransfer(low.replace(iterations=1), content_image,
+                                   [style_image]).events()
+        assert isinstance(next(low_events), run_mod.Progress)
+        low_events.close()
+
+
+def test_a_cpu_run_that_fits_the_free_memory_runs(content_image, style_image, monkeypatch):
+    p = tiny(device="cpu")
+    needed = estimate_run_memory(p, content_image.shape[:2])
+    monkeypatch.setattr(run_mod, "available_memory", lambda device: needed)
+    _, result = run_to_end(p, content_image, [style_image])
+    assert result.steps == p.total_iterations()
 
 
 def test_other_errors_are_not_disguised_as_out_of_memory(content_image, style_image, monkeypatch):

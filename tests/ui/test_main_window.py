@@ -110,6 +110,36 @@ def test_out_of_memory_offers_the_suggested_size(loaded_window, qtbot, monkeypat
     assert loaded_window.model.value("size") == before
 
 
+def test_not_enough_memory_offers_low_memory_where_it_keeps_the_size(
+    loaded_window, qtbot, monkeypatch, dialogs
+):
+    """A CPU run past the free memory is refused before it starts (the engine's check, with
+    the free memory set between the two estimates); where Low memory fits, the window offers
+    it and keeps the size."""
+    from nst_desktop.engine import estimate_run_memory
+    from nst_desktop.engine import run as run_mod
+
+    w = loaded_window
+    w.model.set_value("size", 2048)
+    shape = w.content.rgb.shape[:2]
+    plain = estimate_run_memory(w.model.params, shape)
+    low = estimate_run_memory(w.model.params.replace(low_memory=True), shape)
+    free = int(low / 0.8)
+    assert low <= 0.9 * free < plain
+    monkeypatch.setattr(run_mod, "available_memory", lambda device: free)
+    dialogs.question_answer = QMessageBox.StandardButton.Yes
+    with qtbot.waitSignal(w.runner.controller.failed, timeout=60_000):
+        w.run_action.trigger()
+    qtbot.waitUntil(lambda: not w.runner.is_running(), timeout=10_000)
+    (question,) = dialogs.named("question")
+    assert question[0] == "Not enough memory"
+    assert "needs about" in question[1] and "Turn on Low memory and keep 2048 px?" in question[1]
+    assert w.model.value("low_memory") is True and w.model.value("size") == 2048
+    assert "Low memory is on" in w.status_label.text()
+    w.undo_action.trigger()
+    assert w.model.value("low_memory") is False
+
+
 def test_starting_without_a_painting_says_what_is_missing(window, content_file, dialogs):
     window.inputs.open_path(str(content_file), "content")
     assert not window.run_button.isEnabled()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from nst_desktop.engine import DeviceInfo, Params
+from nst_desktop.text import format_bytes
 from nst_desktop.ui.params_panel import device_choices
 
 
@@ -133,7 +134,7 @@ def test_a_wrapped_estimate_never_splits_a_number_from_its_unit(loaded_window, q
     """At the narrowest the panel gets, a long estimate wraps between its parts, never
     inside "1 h 59 min", "19.8 GB" or "4096 × 3072 px" (it once read "about 1" / "h 59
     min")."""
-    from nst_desktop.ui.estimate import format_bytes, format_duration
+    from nst_desktop.ui.estimate import format_duration
 
     w = loaded_window
     w.resize(w.minimumSizeHint())
@@ -149,6 +150,29 @@ def test_a_wrapped_estimate_never_splits_a_number_from_its_unit(loaded_window, q
         shape = spoken(est.text).split(" · ")[0]  # "4096 × 3072 px"
         for whole in (format_duration(est.seconds), format_bytes(est.memory_bytes), shape):
             assert any(whole in spoken(line) for line in lines), (whole, lines)
+
+
+def test_an_estimate_past_the_memory_says_so_and_what_low_memory_needs(loaded_window,
+                                                                       monkeypatch):
+    from nst_desktop.engine import estimate_run_memory
+    from nst_desktop.ui import estimate as estimate_mod
+
+    w = loaded_window
+    panel = w.params_panel
+    shape = w.content.rgb.shape[:2]
+    params = w.model.params.replace(size=2048)
+    plain = estimate_run_memory(params, shape)
+    low = estimate_run_memory(params.replace(low_memory=True), shape)
+    monkeypatch.setattr(estimate_mod, "system_memory", lambda: int(low / 0.8))
+    panel.size_spin.setValue(2048)
+    est = panel.current_estimate
+    assert not est.fits and est.memory_bytes == plain
+    text = spoken(panel.estimate_label.text())
+    assert "more memory than the CPU has" in text
+    assert f"with Low memory (Advanced) ≈ {format_bytes(low)}" in text
+    panel.low_memory_check.setChecked(True)
+    assert panel.current_estimate.fits
+    assert "more memory" not in panel.estimate_label.text()
 
 
 def test_device_list_names_what_exists():
