@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from nst_desktop.ui.drops import may_hold_image, read_images
 from nst_desktop.ui.image_canvas import ImageCanvas
-from nst_desktop.ui.widgets import ElidedLabel
+from nst_desktop.ui.widgets import ElidedLabel, busy_cursor
 
 REFUSAL_SHOWN_MS = 5000
 
@@ -106,12 +106,13 @@ class ImagePane(QFrame):
     # -- drops and pastes ------------------------------------------------------------
     def handle_mime(self, mime: QMimeData | None) -> bool:
         """Read a drop or paste; emit what it held. Returns True if any image loaded."""
-        outcome = read_images(mime, max_images=16 if self.accepts_multiple else 1)
-        if outcome.images:
-            self.message_label.hide()
-            for image in outcome.images:
-                self.image_dropped.emit(image)
-            return True
+        with busy_cursor():
+            outcome = read_images(mime, max_images=16 if self.accepts_multiple else 1)
+            if outcome.images:
+                self.message_label.hide()
+                for image in outcome.images:
+                    self.image_dropped.emit(image)
+                return True
         if outcome.remote_urls:
             self.remote_url_dropped.emit(outcome.remote_urls[0])
             return False

@@ -16,6 +16,7 @@ from nst_desktop.ui.image_pane import ImagePane
 from nst_desktop.ui.params_model import PARAM_KEYS
 from nst_desktop.ui.qt_images import rgb_to_qimage
 from nst_desktop.ui.remote_fetch import RemoteFetch
+from nst_desktop.ui.widgets import busy_cursor
 
 if TYPE_CHECKING:
     from nst_desktop.ui.main_window import MainWindow
@@ -99,11 +100,12 @@ class Inputs(QObject):
 
     def _load_paths(self, paths: list[str]) -> list[LoadedImage]:
         images, problems = [], []
-        for path in paths:
-            try:
-                images.append(load_image(path))
-            except ImageLoadError as exc:
-                problems.append(str(exc))
+        with busy_cursor():
+            for path in paths:
+                try:
+                    images.append(load_image(path))
+                except ImageLoadError as exc:
+                    problems.append(str(exc))
         if problems:
             self.window.show_status(problems[0])
         return images
@@ -133,7 +135,8 @@ class Inputs(QObject):
         found = []
         if params.content and Path(params.content).is_file():
             try:
-                self.set_content(load_image(params.content))
+                with busy_cursor():
+                    self.set_content(load_image(params.content))
                 found.append("photo")
             except ImageLoadError:
                 pass
@@ -153,7 +156,8 @@ class Inputs(QObject):
             w.show_status("Stop the run first: its result is shown in the result pane.")
             return False
         try:
-            image = load_image(path)
+            with busy_cursor():
+                image = load_image(path)
         except ImageLoadError as exc:
             w.show_status(str(exc))
             return False
@@ -196,14 +200,14 @@ class Inputs(QObject):
         if pane is None:
             return
         try:
-            image = load_image_bytes(data, name=name)
+            with busy_cursor():
+                image = load_image_bytes(data, name=name)
+                if pane is self.window.style_pane:
+                    self.window.style_pane.replace_pending = self._fetch_replaces
+                pane.image_dropped.emit(image)
         except ImageLoadError as exc:
             pane.show_refusal(str(exc))
             self.window.show_status(str(exc))
-            return
-        if pane is self.window.style_pane:
-            self.window.style_pane.replace_pending = self._fetch_replaces
-        pane.image_dropped.emit(image)
 
     def on_fetch_failed(self, message: str) -> None:
         pane, self._fetch_target = self._fetch_target, None
@@ -250,17 +254,18 @@ class Inputs(QObject):
     def open_path(self, path: str, kind: str) -> bool:
         """Load ``path`` as the photo, a style or a result; a clear message on failure."""
         try:
-            image = load_image(path)
+            with busy_cursor():
+                image = load_image(path)
+                if kind == "style":
+                    self.add_style(image)
+                elif kind == "result":
+                    self.on_result_dropped(image)
+                else:
+                    self.set_content(image)
         except ImageLoadError as exc:
             QMessageBox.warning(self.window, "Cannot open image", str(exc))
             self.window.show_status(str(exc))
             return False
-        if kind == "style":
-            self.add_style(image)
-        elif kind == "result":
-            self.on_result_dropped(image)
-        else:
-            self.set_content(image)
         return True
 
     def fill_recent_menu(self) -> None:

@@ -254,3 +254,39 @@ def test_a_refused_drop_does_not_leave_the_style_pane_in_replace_mode(
     window.style_pane.handle_mime(url_mime(notes))
     window.inputs.open_path(str(style_file_2), "style")  # File > Add Style to Blend
     assert len(window.style_pane.entries) == 2
+
+
+def test_the_wait_cursor_shows_while_an_image_opens_and_never_stays(
+    window, content_file, style_file, tmp_path, monkeypatch
+):
+    """Opening a large photo holds the GUI thread for seconds: the wait cursor shows while
+    it decodes (File ▸ Open, a drop), is gone afterwards, and never covers a message."""
+    from nst_desktop.ui import drops as drops_module
+    from nst_desktop.ui import inputs as inputs_module
+
+    def cursor_now():
+        cursor = QApplication.overrideCursor()
+        return None if cursor is None else cursor.shape()
+
+    seen = []
+    real = inputs_module.load_image
+
+    def recording(path, *args, **kwargs):
+        seen.append(cursor_now())
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(inputs_module, "load_image", recording)
+    monkeypatch.setattr(drops_module, "load_image", recording)
+    at_warning = []
+    monkeypatch.setattr(QMessageBox, "warning",
+                        staticmethod(lambda *a, **k: at_warning.append(cursor_now())))
+    broken = tmp_path / "broken.png"
+    broken.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 40)
+
+    assert window.inputs.open_path(str(content_file), "content")
+    drop(window.style_pane, url_mime(style_file))
+    assert window.style_pane.entries
+    assert not window.inputs.open_path(str(broken), "content")
+    assert seen == [Qt.CursorShape.WaitCursor] * 3
+    assert at_warning == [None]  # the message about the broken file came without it
+    assert cursor_now() is None
