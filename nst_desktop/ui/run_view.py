@@ -162,32 +162,32 @@ class RunView(QObject):
 
     def on_failed(self, message: str, error: object) -> None:
         w = self.window
-        memory = isinstance(error, OutOfMemoryError)
-        w.show_status("Not enough memory for this run." if memory else "The run failed.")
-        if isinstance(error, OutOfMemoryError) and (error.low_memory_fits
-                                                    or error.suggested_size):
-            # One change offered: Low memory where it keeps the size asked for, else a size.
-            value: bool | int
-            if error.low_memory_fits:
-                offer = f"Turn on Low memory and keep {w.model.value('size')} px?"
-                key, value = "low_memory", True
-                done = "Low memory is on (Advanced)."
-            else:
-                offer = f"Set the output size to {error.suggested_size} px?"
-                key, value = "size", int(error.suggested_size or 0)
-                done = f"Output size set to {value} px."
-            answer = QMessageBox.question(
-                w,
-                "Not enough memory",
-                f"{message}\n\n{offer}",
-                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-                QMessageBox.StandardButton.Yes,
-            )
-            if answer == QMessageBox.StandardButton.Yes:
-                w.model.edit(key, value)
-                w.show_status(f"{done} Press Stylize to try again.")
+        if not isinstance(error, OutOfMemoryError) or not (error.low_memory_fits
+                                                           or error.suggested_size):
+            w.show_status("The run failed.")
+            QMessageBox.warning(w, "Style transfer failed", message)
             return
-        QMessageBox.warning(w, "Style transfer failed", message)
+        w.show_status("Not enough memory for this run.")
+        # One change offered: Low memory where it keeps the size asked for, else a size.
+        value: bool | int
+        if error.low_memory_fits:
+            size = self.job.params.size if self.job is not None else w.model.value("size")
+            offer = f"Turn on Low memory and keep {size} px?"
+            key, value, done = "low_memory", True, "Low memory is on (Advanced)."
+        else:
+            value = int(error.suggested_size or 0)
+            offer = f"Set the output size to {value} px?"
+            key, done = "size", f"Output size set to {value} px."
+        answer = QMessageBox.question(
+            w,
+            "Not enough memory",
+            f"{message}\n\n{offer}",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.Yes,
+        )
+        if answer == QMessageBox.StandardButton.Yes:
+            w.model.edit(key, value)
+            w.show_status(f"{done} Press Stylize to try again.")
 
     # -- the result --------------------------------------------------------------------------------
     def show_result(self, result: Result, saved_path: str | None = None) -> None:
