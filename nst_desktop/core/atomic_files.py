@@ -38,13 +38,50 @@ def fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
+def _read_umask() -> int:
+    """The process's umask, without changing it (Linux: /proc; elsewhere set and restore,
+    which this module does once, at import, before any thread of the app writes)."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    return _UMASK_AT_IMPORT
+
+
+def _umask_at_import() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+_UMASK_AT_IMPORT = _umask_at_import()
+
+
+def file_mode_for(dest: Path) -> int:
+    """The permissions a file written to ``dest`` gets: those of the file it replaces, else
+    what a plain ``open()`` would give (0o666 less the umask; mkstemp's 0o600 would leave a
+    saved picture unreadable to everyone else)."""
+    try:
+        return stat.S_IMODE(os.stat(dest).st_mode)
+    except OSError:
+        return 0o666 & ~_read_umask()
+
+
 @contextlib.contextmanager
 def atomic_open(dest: Path) -> Iterator[BinaryIO]:
-    """Yield a binary file that replaces ``dest`` only if the block ends normally."""
+    """Yield a binary file that replaces ``dest`` only if the block ends normally; it gets
+    :func:`file_mode_for` ``dest``'s permissions."""
     dest = Path(dest)
+    mode = file_mode_for(dest)
     fd, tmp_name = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=dest.suffix, dir=dest.parent)
     tmp = Path(tmp_name)
     try:
+        if hasattr(os, "fchmod"):
+            with contextlib.suppress(OSError):
+                os.fchmod(fd, mode)
         with os.fdopen(fd, "wb") as handle:
             yield handle
             handle.flush()
@@ -68,14 +105,7 @@ def write_bytes_atomic(path: str | os.PathLike[str], data: bytes) -> Path:
     Raises :class:`OSError` on failure; the previous file, if any, is then untouched.
     """
     target = Path(path)
-    try:
-        mode: int | None = stat.S_IMODE(os.stat(target).st_mode)
-    except OSError:
-        mode = None
     with atomic_open(target) as handle:
-        if mode is not None and hasattr(os, "fchmod"):
-            with contextlib.suppress(OSError):
-                os.fchmod(handle.fileno(), mode)
         view = memoryview(data)
         while view:  # unbuffered, so a full disk fails here, inside the atomic block
             view = view[os.write(handle.fileno(), view) :]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import os
+import stat
 
 import numpy as np
 import pytest
@@ -336,3 +337,20 @@ def test_is_image_file(tmp_path, content_image):
     (tmp_path / "folder.png").mkdir()
     for name in ("notes.png", "empty.png", "folder.png", "missing.png"):
         assert not is_image_file(tmp_path / name)
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o077, 0o002])
+def test_a_new_file_gets_the_permissions_a_plain_open_would_give(tmp_path, content_image,
+                                                                 umask):
+    """Not the temporary file's 0600: a saved picture is readable by whoever the person's
+    umask lets read their files (0644 with the usual 022)."""
+    old = os.umask(umask)
+    try:
+        path = tmp_path / "new.png"
+        save_image(path, content_image)
+        plain = tmp_path / "plain.bin"
+        plain.write_bytes(b"")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(path.stat().st_mode) == stat.S_IMODE(plain.stat().st_mode)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o666 & ~umask
