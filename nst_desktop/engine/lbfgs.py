@@ -48,6 +48,7 @@ class LBFGS(torch.optim.Optimizer):
         self._t: torch.Tensor | float = 0.0  # the last step length
         self._prev_g: torch.Tensor | None = None
         self._h_diag: torch.Tensor | None = None
+        self._rows: list[tuple[torch.Tensor, torch.Tensor, torch.Tensor]] = []
 
     @torch.no_grad()
     def step(self, closure: Callable[[], torch.Tensor]) -> torch.Tensor:  # type: ignore[override]
@@ -71,16 +72,16 @@ class LBFGS(torch.optim.Optimizer):
             torch.neg(g, out=d)
             order = self._order()
             alphas = []
-            assert self._s is not None or not order
+            rows = self._rows
             for i in order:  # newest first
-                s, y, rho = self._s[i], self._y[i], self._rho[i]  # type: ignore[index]
+                s, y, rho = rows[i]
                 a = torch.dot(s, d) * rho
                 d.addcmul_(y, a, value=-1)
                 alphas.append(a)
             if self._h_diag is not None:
                 d.mul_(self._h_diag)
             for i, a in zip(reversed(order), reversed(alphas)):
-                s, y, rho = self._s[i], self._y[i], self._rho[i]  # type: ignore[index]
+                s, y, rho = rows[i]
                 b = torch.dot(y, d) * rho
                 d.addcmul_(s, a - b)
             self._prev_g.copy_(g)
@@ -98,6 +99,11 @@ class LBFGS(torch.optim.Optimizer):
             self._s = g.new_zeros((self.slots, g.numel()))
             self._y = g.new_zeros((self.slots, g.numel()))
             self._rho = g.new_zeros((self.slots,))
+            # Each slot's (s, y, rho) as views made once: indexing the buffers anew in
+            # every step is three more dispatched operations per pair and loop, which
+            # is what a small image's step on a GPU waits for.
+            self._rows = list(zip(self._s.unbind(0), self._y.unbind(0),
+                                  self._rho.unbind(0), strict=True))
         assert self._y is not None and self._rho is not None
         slot = self._stored % self.slots
         s, y = self._s[slot], self._y[slot]
