@@ -130,6 +130,12 @@ def resize(image: torch.Tensor, shape: tuple[int, int]) -> torch.Tensor:
     ).clamp(0, 1)
 
 
+def shrunk(image: torch.Tensor, shape: tuple[int, int]) -> torch.Tensor:
+    """``image`` resized to ``shape`` where that makes it smaller, else ``image`` itself."""
+    h, w = image.shape[-2:]
+    return resize(image, shape) if shape[0] < h and shape[1] < w else image
+
+
 class Objective:
     """The loss at one scale: targets computed once, then ``objective(image)`` backpropagates.
 
@@ -403,6 +409,7 @@ class StyleTransfer:
         self._content = to_tensor(content)
         self._styles = [to_tensor(s) for s in styles]
         self._init = to_tensor(init_image) if init_image is not None else None
+        self._content_out: torch.Tensor | None = None  # the photo at the output size, on the device
         self._network = network
         self._cancel = threading.Event()
         self._preview_requested = threading.Event()
@@ -508,12 +515,22 @@ class StyleTransfer:
             net = net.placed(device)
 
         blend = p.blend() or [1.0 / len(self._styles)] * len(self._styles)
-        content_full = self._content.to(device)
-        styles_full = [s.to(device) for s in self._styles]
+        # A run needs the photo at the output size at most and each painting at its largest
+        # style size: shrunk once, on the host, before anything goes to the device (a
+        # 48-megapixel photo is 576 MB in float32, which the device would otherwise hold
+        # through the whole run, outside the memory estimate). The shapes of the scales
+        # still come from the photo's own size.
+        ch, cw = self._content.shape[-2:]
+        content_full = shrunk(self._content, scaled_shape(ch, cw, p.size)).to(device)
+        self._content_out = content_full
+        style_longest = max(16, round(p.size * p.style_scale))
+        styles_full = [
+            shrunk(s, scaled_shape(s.shape[-2], s.shape[-1], style_longest)).to(device)
+            for s in self._styles
+        ]
         if p.preserve_color == "histogram":
             styles_full = [color.match_histogram(s, content_full) for s in styles_full]
 
-        ch, cw = content_full.shape[-2:]
         # The deepest layer needs at least one pixel after its pooling layers.
         deepest = max(VGG19_LAYERS.index(n) for n in layers)
         smallest = 2 ** int(VGG19_LAYERS[deepest][4]) // 2
@@ -653,8 +670,8 @@ class StyleTransfer:
         """The image as the person gets it (clamped, colours kept if asked), on its device."""
         img = image.detach().clamp(0, 1)
         if self.params.preserve_color == "luminance":
-            content = self._content.to(img.device)
-            img = color.luminance_transfer(img, content)
+            content = self._content if self._content_out is None else self._content_out
+            img = color.luminance_transfer(img, content.to(img.device))
         return img
 
     def _finish(self, image: torch.Tensor) -> np.ndarray:

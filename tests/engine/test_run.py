@@ -153,6 +153,30 @@ def test_luminance_preservation_keeps_the_contents_chroma(content_image, style_i
     assert float((y_kept - y_content).abs().mean()) > 0.02
 
 
+def test_a_large_photos_fine_colour_detail_is_averaged_not_aliased(style_image):
+    """With the photo's colours kept, a photo much larger than the result gives its chroma
+    as seen from afar: 1-px red and blue stripes become their mean, not bands (the chroma
+    came from an unfiltered bicubic resize of the whole photo: std 0.26 here)."""
+    stripes = np.zeros((750, 1000, 3), np.float32)
+    stripes[:, 0::2] = (0.9, 0.1, 0.1)
+    stripes[:, 1::2] = (0.1, 0.1, 0.9)
+    p = tiny(size=64, coarse_to_fine=False, iterations=1, preserve_color="luminance")
+    _, result = run_to_end(p, stripes, [style_image])
+    chroma = rgb_to_yiq(to_tensor(result.image))[0, 1:].reshape(2, -1)
+    mean_colour = rgb_to_yiq(torch.tensor([0.5, 0.1, 0.5]).view(1, 3, 1, 1))[0, 1:].flatten()
+    assert float(chroma.std(dim=1).max()) < 0.01
+    assert torch.allclose(chroma.mean(dim=1), mean_colour, atol=0.01)
+
+
+def test_the_device_gets_the_photo_at_the_output_size_not_its_own(style_image):
+    """A 48-megapixel photo is 576 MB in float32, outside the memory estimate: a run moves
+    it to the device already shrunk to the result's size (white-box: what it moved)."""
+    photo = np.random.default_rng(1).random((600, 800, 3), dtype=np.float32)
+    t = StyleTransfer(tiny(size=64, coarse_to_fine=False, iterations=1), photo, [style_image])
+    list(t.events())
+    assert t._content_out is not None and tuple(t._content_out.shape[-2:]) == (48, 64)
+
+
 def test_histogram_matching_moves_the_style_colours_to_the_content(content_image, style_image):
     from nst_desktop.engine.color import match_histogram
 
