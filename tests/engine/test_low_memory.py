@@ -17,7 +17,7 @@ from nst_desktop.engine import Params, build_network, estimate_memory
 from nst_desktop.engine.device import LARGEST_SIZE, size_that_fits
 from nst_desktop.engine.lbfgs import LBFGS, pairs_kept
 from nst_desktop.engine.params import LBFGS_HISTORY, LOW_MEMORY_LBFGS_HISTORY
-from nst_desktop.engine.run import Objective, estimate_run_memory, to_tensor
+from nst_desktop.engine.run import Objective, estimate_run_memory, resize, to_numpy, to_tensor
 from nst_desktop.engine.strips import LEAN_BLOCKS, output_shape, plan, run, width_of
 
 from .helpers import run_to_end, tiny
@@ -145,20 +145,23 @@ def test_a_large_plain_run_recomputes_the_first_blocks_with_the_same_gradient(
     assert float((lean[2] - plain[2]).abs().max()) <= 1e-4 * scale
 
 
-def test_with_adam_a_low_memory_run_is_the_plain_run(content_image, style_image, layout):
+def test_with_adam_a_low_memory_run_is_the_plain_run(content_image, style_image, layout,
+                                                     monkeypatch):
     """Adam keeps no history, so only the recomputation differs: the same image, to within
-    rounding. Rounding is not always small here: where two values in a max-pooling window
-    are nearly equal, a last-bit difference sends that window's gradient to the other pixel,
-    and Adam's normalised steps carry it on (measured on a 2-core Xeon: 2 % of the values
-    0.0004-0.002 apart, the mean 1.6e-5, in either layout for some step counts). So: every
-    value within one grey level of the saved image, and almost all of them far closer."""
-    p = tiny(optimizer="adam", learning_rate=0.05, iterations=8, coarse_iterations=8)
+    rounding, over the first steps. Not over many: Adam amplifies rounding, since a
+    component whose gradient is near zero moves by about the learning rate whichever sign
+    the last bits give it (measured on a 2-core Xeon: 3 steps a scale differ by at most
+    1e-6 in both layouts; from 4 to 16 steps, as the inputs change, anywhere from 1e-6 to
+    11 grey levels, in either layout, with the same loss and gradient at every step).
+    A low-memory network that computed something else would be 1e-3 or more off at once."""
+    p = tiny(optimizer="adam", learning_rate=0.05, iterations=3, coarse_iterations=3)
     _, plain = run_to_end(p, content_image, [style_image])
+    monkeypatch.setattr(Objective, "strip_elements", 64 * 64 * 3)  # strips of a few rows
     _, low = run_to_end(p.replace(low_memory=True), content_image, [style_image])
     diff = np.abs(low.image - plain.image)
-    assert diff.max() <= 1 / 255
-    assert diff.mean() <= 5e-5
-    assert np.quantile(diff, 0.95) <= 2e-4
+    assert diff.max() <= 1e-4
+    start = to_numpy(resize(to_tensor(content_image), plain.image.shape[:2]))
+    assert np.abs(plain.image - start).max() > 0.05  # the steps moved it, well beyond that
     assert low.params.low_memory and not plain.params.low_memory
 
 
