@@ -38,9 +38,8 @@ def fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
-def _read_umask() -> int:
-    """The process's umask, without changing it (Linux: /proc; elsewhere set and restore,
-    which this module does once, at import, before any thread of the app writes)."""
+def _proc_umask() -> int | None:
+    """The process's umask as Linux reports it (which, unlike os.umask, does not change it)."""
     try:
         with open("/proc/self/status") as f:
             for line in f:
@@ -48,16 +47,25 @@ def _read_umask() -> int:
                     return int(line.split()[1], 8)
     except (OSError, ValueError, IndexError):
         pass
-    return _UMASK_AT_IMPORT
+    return None
 
 
 def _umask_at_import() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
+    """Where /proc cannot say, the umask is set and restored once, here, at import, before
+    any thread of the app writes a file."""
+    mask = _proc_umask()
+    if mask is None:
+        mask = os.umask(0o022)
+        os.umask(mask)
     return mask
 
 
 _UMASK_AT_IMPORT = _umask_at_import()
+
+
+def _read_umask() -> int:
+    mask = _proc_umask()
+    return _UMASK_AT_IMPORT if mask is None else mask
 
 
 def file_mode_for(dest: Path) -> int:
