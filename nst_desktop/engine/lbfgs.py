@@ -106,7 +106,7 @@ class LBFGS(torch.optim.Optimizer):
                                   self._rho.unbind(0), strict=True))
         assert self._y is not None and self._rho is not None
         slot = self._stored % self.slots
-        s, y = self._s[slot], self._y[slot]
+        s, y, _ = self._rows[slot]
         torch.mul(d, self._t, out=s)
         torch.sub(g, self._prev_g, out=y)
         ys = torch.dot(y, s)

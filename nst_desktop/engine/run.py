@@ -439,7 +439,7 @@ class StyleTransfer:
         device = resolve_device(p.device)
         precision = resolve_precision(p.precision, device)
         if device.type == "cpu":
-            self._check_memory(device)
+            self._check_memory(device, precision)
         try:
             with precision_context(precision, device):
                 yield from self._run(device, precision)
@@ -454,7 +454,7 @@ class StyleTransfer:
         finally:
             free_memory(device)
 
-    def _check_memory(self, device: torch.device) -> None:
+    def _check_memory(self, device: torch.device, precision: str) -> None:
         """Refuse, before allocating anything, a CPU run that needs more memory than the
         computer has free: the system would swap for hours or end the app. (The CPU
         estimate is measured to be within a few per cent; a GPU's allocator says so itself.)"""
@@ -464,7 +464,6 @@ class StyleTransfer:
         h, w = self._content.shape[-2:]
         needed = estimate_run_memory(self.params, (h, w))
         if needed > available:
-            precision = resolve_precision(self.params.precision, device)
             raise self._out_of_memory(
                 f"A {self.params.size} px run needs about {format_bytes(needed)} of memory,"
                 f" but the computer has {format_bytes(available)} free",
