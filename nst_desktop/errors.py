@@ -32,6 +32,15 @@ class UnknownLayerError(ParameterError):
     """A VGG-19 layer name that does not exist (or is not a ReLU output)."""
 
 
+class TooThinError(ParameterError):
+    """The photo, at the size asked for, is too thin for the deepest layer's poolings;
+    ``suggested_size`` is the least size that serves it (None when no size can)."""
+
+    def __init__(self, message: str, suggested_size: int | None = None) -> None:
+        super().__init__(message)
+        self.suggested_size = suggested_size
+
+
 class WeightsError(NSTError):
     """Network weights are missing, cannot be downloaded or do not fit VGG-19."""
 

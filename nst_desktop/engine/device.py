@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import torch
 
+from nst_desktop.engine.params import MAX_SIZE
 from nst_desktop.engine.strips import network_mode
 from nst_desktop.errors import DeviceError
 
@@ -159,7 +160,7 @@ _STRIP_BYTES = {"plain": (0.0, 0.0), "lean": (935.0, 20.0 * 2**20), "low": (935.
 _BF16_FACTOR = {"cpu": 0.82, "cuda": 0.6}
 _FIXED_BYTES = 320 * 2**20  # weights, targets, the full-size inputs, allocator slack
 _IMAGE_BYTES_PER_PIXEL = 12.0  # one 3-channel float32 image
-LARGEST_SIZE = 16384  # the largest longest side size_that_fits proposes
+LARGEST_SIZE = MAX_SIZE  # the largest longest side size_that_fits proposes
 
 
 def optimizer_tensors(optimizer: str = "lbfgs", history: int = 100) -> int:

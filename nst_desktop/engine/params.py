@@ -19,6 +19,7 @@ from typing import Any
 from nst_desktop.errors import ParameterError
 
 PARAMS_VERSION = 1
+MAX_SIZE = 16384  # the largest output size (longest side, px)
 
 # ReLU outputs of VGG-19, in network order.
 VGG19_LAYERS: tuple[str, ...] = tuple(
@@ -148,8 +149,8 @@ class Params:
 
         if self.version > PARAMS_VERSION:
             bad(f"These parameters come from a newer nst_desktop (version {self.version}).")
-        if not 16 <= self.size <= 16384:
-            bad(f"Output size must be between 16 and 16384 pixels; got {self.size}.")
+        if not 16 <= self.size <= MAX_SIZE:
+            bad(f"Output size must be between 16 and {MAX_SIZE} pixels; got {self.size}.")
         if not self.min_size >= 16:
             bad(f"The smallest coarse-to-fine size must be at least 16; got {self.min_size}.")
         for name in ("content_weight", "style_weight", "tv_weight", "learning_rate", "style_scale"):

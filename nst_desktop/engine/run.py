@@ -40,9 +40,9 @@ from nst_desktop.engine.device import (
 )
 from nst_desktop.engine.lbfgs import LBFGS, pairs_kept
 from nst_desktop.engine.losses import StyleTarget, content_loss, moment_sums, moments, tv_loss
-from nst_desktop.engine.params import VGG19_LAYERS, Params
+from nst_desktop.engine.params import MAX_SIZE, VGG19_LAYERS, Params
 from nst_desktop.engine.vgg import VGGFeatures, build_network
-from nst_desktop.errors import OutOfMemoryError, ParameterError
+from nst_desktop.errors import OutOfMemoryError, ParameterError, TooThinError
 from nst_desktop.text import format_bytes
 
 
@@ -119,6 +119,24 @@ def to_numpy(image: torch.Tensor) -> np.ndarray:
 def scaled_shape(height: int, width: int, longest: int) -> tuple[int, int]:
     s = longest / max(height, width)
     return max(1, round(height * s)), max(1, round(width * s))
+
+
+def too_thin_error(height: int, width: int, size: int, layer: str, smallest: int) -> TooThinError:
+    """Why a ``width`` x ``height`` photo cannot be made ``size`` px long, and what size can."""
+    h, w = scaled_shape(height, width, size)
+    message = (
+        f"At {size} px this {width} × {height} image would be {w} × {h} px, too thin for "
+        f"layer {layer}, which needs at least {smallest} px on the shorter side."
+    )
+    # The least size whose shorter side reaches ``smallest`` (rounding decides the last px).
+    need = max(size, smallest * max(height, width) // max(1, min(height, width)))
+    while need <= MAX_SIZE and min(scaled_shape(height, width, need)) < smallest:
+        need += 1
+    if need <= MAX_SIZE:
+        return TooThinError(message + f" Choose a size of {need} px or more.", need)
+    return TooThinError(
+        message + " Crop it to a less elongated shape, or leave out the deepest style layers."
+    )
 
 
 def resize(image: torch.Tensor, shape: tuple[int, int]) -> torch.Tensor:
@@ -540,10 +558,7 @@ class StyleTransfer:
         ]
         shapes = [scaled_shape(ch, cw, s) for s, _ in schedule]
         if min(shapes[-1]) < smallest:
-            raise ParameterError(
-                f"At {p.size} px this image is too small for layer {VGG19_LAYERS[deepest]}: "
-                f"its shorter side must be at least {smallest} px."
-            )
+            raise too_thin_error(ch, cw, p.size, VGG19_LAYERS[deepest], smallest)
         work = [n * h * w for (_, n), (h, w) in zip(schedule, shapes)]
         total_steps = sum(n for _, n in schedule)
         done_work = 0.0

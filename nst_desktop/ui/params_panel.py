@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 
 from nst_desktop.engine import VGG19_LAYERS, DeviceInfo, Params
 from nst_desktop.engine.device import cpu_has_native_bf16
+from nst_desktop.engine.params import MAX_SIZE
 from nst_desktop.errors import ParameterError
 from nst_desktop.ui.estimate import Estimate, estimate
 from nst_desktop.ui.params_model import ParamsModel
@@ -134,7 +135,7 @@ class ParamsPanel(QWidget):
     def _output_group(self) -> QGroupBox:
         box = QGroupBox("Output")
         form = self._form(box)
-        self.size_spin = self._spin("size", 16, 8192, 64, " px", "Longest side of the result.")
+        self.size_spin = self._spin("size", 16, MAX_SIZE, 64, " px", "Longest side of the result.")
         form.addRow("Size", self.size_spin)
         self.estimate_label = QLabel()
         self.estimate_label.setWordWrap(True)

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QSystemTrayIcon
 
 from nst_desktop.core.history import run_title
 from nst_desktop.engine import Params, Progress, Result, StyleInput, scaled_shape
-from nst_desktop.errors import NSTError, OutOfMemoryError
+from nst_desktop.errors import NSTError, OutOfMemoryError, TooThinError
 from nst_desktop.ui.estimate import format_duration, pixel_iterations, step_cost
 from nst_desktop.ui.qt_images import rgb_to_qimage
 from nst_desktop.ui.worker import RunController, StyleJob
@@ -162,6 +162,13 @@ class RunView(QObject):
 
     def on_failed(self, message: str, error: object) -> None:
         w = self.window
+        if isinstance(error, TooThinError) and error.suggested_size:
+            # A panorama too thin at this size: the least size that serves it, on one click.
+            w.show_status("The photo is too thin for this output size.")
+            value = int(error.suggested_size)
+            self._offer(message, "Image too thin", "size", value,
+                        f"Set the output size to {value} px?", f"Output size set to {value} px.")
+            return
         if not isinstance(error, OutOfMemoryError) or not (error.low_memory_fits
                                                            or error.suggested_size):
             w.show_status("The run failed.")
@@ -169,18 +176,22 @@ class RunView(QObject):
             return
         w.show_status("Not enough memory for this run.")
         # One change offered: Low memory where it keeps the size asked for, else a size.
-        value: bool | int
         if error.low_memory_fits:
             size = self.job.params.size if self.job is not None else w.model.value("size")
-            offer = f"Turn on Low memory and keep {size} px?"
-            key, value, done = "low_memory", True, "Low memory is on (Advanced)."
+            self._offer(message, "Not enough memory", "low_memory", True,
+                        f"Turn on Low memory and keep {size} px?", "Low memory is on (Advanced).")
         else:
             value = int(error.suggested_size or 0)
-            offer = f"Set the output size to {value} px?"
-            key, done = "size", f"Output size set to {value} px."
+            self._offer(message, "Not enough memory", "size", value,
+                        f"Set the output size to {value} px?", f"Output size set to {value} px.")
+
+    def _offer(self, message: str, title: str, key: str, value: bool | int,
+               offer: str, done: str) -> None:
+        """Ask whether to make the one change that lets the run go; make it on Yes (undoable)."""
+        w = self.window
         answer = QMessageBox.question(
             w,
-            "Not enough memory",
+            title,
             f"{message}\n\n{offer}",
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
             QMessageBox.StandardButton.Yes,

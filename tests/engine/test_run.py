@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 
 import numpy as np
@@ -69,8 +70,25 @@ def test_coarse_to_fine_runs_every_scale_smallest_first(content_image, style_ima
 def test_an_output_too_small_for_the_deepest_layer_is_refused(content_image, style_image):
     from nst_desktop.errors import ParameterError
 
-    with pytest.raises(ParameterError, match="at least 16 px"):
+    with pytest.raises(ParameterError, match="at least 16 px") as refused:
         run_to_end(tiny(size=16, coarse_to_fine=False), content_image, [style_image])
+    # The message names the least size that works: that size runs, one px less does not.
+    h, w = content_image.shape[:2]
+    assert f"this {w} × {h} image would be 16 × 12 px" in str(refused.value)
+    need = int(re.search(r"Choose a size of (\d+) px or more", str(refused.value)).group(1))
+    assert refused.value.suggested_size == need
+    _, result = run_to_end(tiny(size=need, coarse_to_fine=False), content_image, [style_image])
+    assert min(result.image.shape[:2]) == 16
+    with pytest.raises(ParameterError, match="too thin"):
+        run_to_end(tiny(size=need - 1, coarse_to_fine=False), content_image, [style_image])
+
+
+def test_a_shape_no_size_can_serve_is_told_to_crop():
+    from nst_desktop.engine.run import too_thin_error
+
+    error = too_thin_error(1, 5000, 512, "relu5_1", 16)
+    assert "would be 512 × 1 px" in str(error) and "Crop it" in str(error)
+    assert "Choose a size" not in str(error) and error.suggested_size is None
 
 
 def test_progress_events_carry_losses_eta_and_previews(content_image, style_image):
@@ -259,8 +277,13 @@ def test_params_json_roundtrip_reproduces_the_run(content_image, style_image):
 
 def test_wasserstein_style_loss_descends_and_styles(content_image, style_image):
     # Shallow layers only: the eigendecompositions of 512x512 covariances are slow on a CPU.
-    p = tiny(style_loss="w2", coarse_to_fine=False, iterations=15, style_weight=50,
-             style_layers=("relu1_1", "relu2_1", "relu3_1"))
+    p = tiny(
+        style_loss="w2",
+        coarse_to_fine=False,
+        iterations=15,
+        style_weight=50,
+        style_layers=("relu1_1", "relu2_1", "relu3_1"),
+    )
     events, result = run_to_end(p, content_image, [style_image])
     styles = [e.losses["style"] for e in events]
     assert styles[-1] < 0.5 * styles[0]
@@ -271,8 +294,9 @@ def test_wasserstein_style_loss_descends_and_styles(content_image, style_image):
 
 
 @pytest.mark.parametrize("preserve_color", ["off", "luminance"])
-def test_a_preview_frame_is_the_finished_image_in_8_bits(content_image, style_image,
-                                                         preserve_color):
+def test_a_preview_frame_is_the_finished_image_in_8_bits(
+    content_image, style_image, preserve_color
+):
     t = StyleTransfer(tiny(preserve_color=preserve_color), content_image, [style_image])
     torch.manual_seed(2)
     image = torch.rand(1, 3, 48, 64) * 1.4 - 0.2  # some values outside 0..1

@@ -140,6 +140,32 @@ def test_not_enough_memory_offers_low_memory_where_it_keeps_the_size(
     assert w.model.value("low_memory") is False
 
 
+def test_a_photo_too_thin_for_the_size_offers_the_least_size_that_runs(
+    window, style_file, tmp_path, qtbot, dialogs
+):
+    """A 300 x 10 panorama at 48 px would be 2 px tall: the window offers the least size
+    whose shorter side reaches relu5_1's 16 px, and a run at it finishes."""
+    from .conftest import write_png
+
+    w = window
+    thin = write_png(tmp_path / "panorama.png", np.full((10, 300, 3), 0.4, np.float32))
+    assert w.inputs.open_path(str(thin), "content") and w.inputs.open_path(str(style_file), "style")
+    dialogs.question_answer = QMessageBox.StandardButton.Yes
+    with qtbot.waitSignal(w.runner.controller.failed, timeout=60_000):
+        w.run_action.trigger()
+    qtbot.waitUntil(lambda: not w.runner.is_running(), timeout=10_000)
+    (question,) = dialogs.named("question")
+    assert question[0] == "Image too thin"
+    assert "300 × 10 image would be 48 × 2 px" in question[1]
+    assert "Set the output size to 480 px?" in question[1]
+    assert w.model.value("size") == 480 and "Output size set to 480 px" in w.status_label.text()
+    w.model.set_value("iterations", 1)
+    with qtbot.waitSignal(w.runner.controller.finished, timeout=90_000):
+        w.run_action.trigger()
+    qtbot.waitUntil(lambda: not w.runner.is_running(), timeout=10_000)
+    assert w.result is not None and w.result.image.shape[:2] == (16, 480)
+
+
 def test_starting_without_a_painting_says_what_is_missing(window, content_file, dialogs):
     window.inputs.open_path(str(content_file), "content")
     assert not window.run_button.isEnabled()

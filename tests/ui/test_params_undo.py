@@ -109,6 +109,18 @@ def test_estimate_follows_size_and_device(loaded_window):
     assert "1024 × 768 px" in text and "CPU" in text
 
 
+def test_the_size_box_holds_every_size_the_engine_accepts(loaded_window):
+    """A size set from a saved run, a preset or a too-thin offer above the old 8192 px
+    cap is kept as it is, not clamped behind the person's back."""
+    from nst_desktop.engine.params import MAX_SIZE
+
+    panel, model = loaded_window.params_panel, loaded_window.model
+    model.set_value("size", 12000)
+    assert panel.size_spin.value() == 12000 and model.value("size") == 12000
+    panel.size_spin.setValue(MAX_SIZE + 100)
+    assert model.value("size") == MAX_SIZE
+
+
 def spoken(text: str) -> str:
     return text.replace("\u00a0", " ")
 
