@@ -94,17 +94,25 @@ def test_an_engine_error_is_shown_and_the_window_stays_usable(
     assert loaded_window.run_action.isEnabled() and loaded_window.run_button.text() == "Stylize"
 
 
+def run_until_asked(w, qtbot, dialogs) -> tuple:
+    """Start a run that fails, answer Yes to the one question the window then asks, return it."""
+    dialogs.question_answer = QMessageBox.StandardButton.Yes
+    with qtbot.waitSignal(w.runner.controller.failed, timeout=60_000):
+        w.run_action.trigger()
+    qtbot.waitUntil(lambda: not w.runner.is_running(), timeout=10_000)
+    (question,) = dialogs.named("question")
+    return question
+
+
 def test_out_of_memory_offers_the_suggested_size(loaded_window, qtbot, monkeypatch, dialogs):
     def oom_events(self):
         raise OutOfMemoryError("The CUDA ran out of memory at 4096 px.", suggested_size=1536)
         yield  # pragma: no cover
 
     monkeypatch.setattr(worker_module.StyleTransfer, "events", oom_events)
-    dialogs.question_answer = QMessageBox.StandardButton.Yes
     before = loaded_window.model.value("size")
-    with qtbot.waitSignal(loaded_window.runner.controller.failed, timeout=60_000):
-        loaded_window.run_action.trigger()
-    assert "1536 px" in dialogs.texts()
+    question = run_until_asked(loaded_window, qtbot, dialogs)
+    assert "1536 px" in question[1]
     assert loaded_window.model.value("size") == 1536
     loaded_window.undo_action.trigger()
     assert loaded_window.model.value("size") == before
@@ -127,11 +135,7 @@ def test_not_enough_memory_offers_low_memory_where_it_keeps_the_size(
     free = int(low / 0.8)
     assert low <= 0.9 * free < plain
     monkeypatch.setattr(run_mod, "available_memory", lambda device: free)
-    dialogs.question_answer = QMessageBox.StandardButton.Yes
-    with qtbot.waitSignal(w.runner.controller.failed, timeout=60_000):
-        w.run_action.trigger()
-    qtbot.waitUntil(lambda: not w.runner.is_running(), timeout=10_000)
-    (question,) = dialogs.named("question")
+    question = run_until_asked(w, qtbot, dialogs)
     assert question[0] == "Not enough memory"
     assert "needs about" in question[1] and "Turn on Low memory and keep 2048 px?" in question[1]
     assert w.model.value("low_memory") is True and w.model.value("size") == 2048
@@ -150,11 +154,7 @@ def test_a_photo_too_thin_for_the_size_offers_the_least_size_that_runs(
     w = window
     thin = write_png(tmp_path / "panorama.png", np.full((10, 300, 3), 0.4, np.float32))
     assert w.inputs.open_path(str(thin), "content") and w.inputs.open_path(str(style_file), "style")
-    dialogs.question_answer = QMessageBox.StandardButton.Yes
-    with qtbot.waitSignal(w.runner.controller.failed, timeout=60_000):
-        w.run_action.trigger()
-    qtbot.waitUntil(lambda: not w.runner.is_running(), timeout=10_000)
-    (question,) = dialogs.named("question")
+    question = run_until_asked(w, qtbot, dialogs)
     assert question[0] == "Image too thin"
     assert "300 × 10 image would be 48 × 2 px" in question[1]
     assert "Set the output size to 480 px?" in question[1]
