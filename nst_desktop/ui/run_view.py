@@ -165,9 +165,7 @@ class RunView(QObject):
         if isinstance(error, TooThinError) and error.suggested_size:
             # A panorama too thin at this size: the least size that serves it, on one click.
             w.show_status("The photo is too thin for this output size.")
-            value = int(error.suggested_size)
-            self._offer(message, "Image too thin", "size", value,
-                        f"Set the output size to {value} px?", f"Output size set to {value} px.")
+            self._offer_size(message, "Image too thin", int(error.suggested_size))
             return
         if not isinstance(error, OutOfMemoryError) or not (error.low_memory_fits
                                                            or error.suggested_size):
@@ -181,9 +179,11 @@ class RunView(QObject):
             self._offer(message, "Not enough memory", "low_memory", True,
                         f"Turn on Low memory and keep {size} px?", "Low memory is on (Advanced).")
         else:
-            value = int(error.suggested_size or 0)
-            self._offer(message, "Not enough memory", "size", value,
-                        f"Set the output size to {value} px?", f"Output size set to {value} px.")
+            self._offer_size(message, "Not enough memory", int(error.suggested_size or 0))
+
+    def _offer_size(self, message: str, title: str, size: int) -> None:
+        self._offer(message, title, "size", size,
+                    f"Set the output size to {size} px?", f"Output size set to {size} px.")
 
     def _offer(self, message: str, title: str, key: str, value: bool | int,
                offer: str, done: str) -> None:
