@@ -257,6 +257,7 @@ def run(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     from nst_desktop.core import imageio
     from nst_desktop.engine import Progress, StyleTransfer
+    from nst_desktop.engine.device import resolve_device, slow_bf16
     from nst_desktop.errors import ParameterError
 
     params = params_from_args(args)
@@ -275,6 +276,9 @@ def run(argv: Sequence[str] | None = None) -> int:
     styles = [imageio.load_image(s.path, **limit).rgb for s in params.styles]
     init = imageio.load_image(params.init_image, **limit).rgb if params.init == "image" else None
     transfer = StyleTransfer(params, content.rgb, styles, init_image=init)
+    if not args.quiet and slow_bf16(params.precision, resolve_device(params.device)):
+        print("nst-desktop-cli: warning: this CPU has no fast bfloat16: a bf16 run takes tens "
+              "of times as long as fp32 here (--precision auto chooses fp32).", file=sys.stderr)
 
     def on_sigint(signum: int, frame: Any) -> None:
         transfer.cancel()

@@ -70,6 +70,31 @@ def cpu_has_native_bf16() -> bool:
     return False
 
 
+@functools.cache
+def _onednn_bf16() -> bool:
+    try:
+        return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
+    except Exception:  # noqa: BLE001 - a private probe; missing or failing means no
+        return False
+
+
+def cpu_bf16_kind() -> str:
+    """How this CPU runs a bfloat16 network: 'native' (AVX-512 BF16 or AMX), 'emulated'
+    (oneDNN converts to float32 and back: AVX-512 without BF16, slower than float32) or
+    'reference' (oneDNN has no bfloat16 here, as on AVX2: PyTorch falls back to its reference
+    im2col convolution, tens of times slower than float32)."""
+    if cpu_has_native_bf16():
+        return "native"
+    return "emulated" if _onednn_bf16() else "reference"
+
+
+def slow_bf16(precision: str, device: torch.device) -> bool:
+    """Whether a run in ``precision`` on ``device`` computes bfloat16 on a CPU that has no
+    fast way to (:func:`cpu_bf16_kind` 'reference')."""
+    return (device.type == "cpu" and resolve_precision(precision, device) == "bf16"
+            and cpu_bf16_kind() == "reference")
+
+
 # Where torch.autocast runs the network in bfloat16 (see :func:`autocast`).
 AUTOCAST_DEVICE_TYPES = ("cuda", "cpu")
 

@@ -53,11 +53,26 @@ class Estimate:
 # native bfloat16 (AVX-512 BF16) 0.72 s against 1.30 s at 512 x 384, 1.91 against 3.17 s at
 # 768 x 576, 4.37 against 7.86 s at 1024 x 768 (a whole 512 px run 0.59x); without it (the
 # same CPU with oneDNN held to AVX-512 without BF16, ONEDNN_MAX_CPU_ISA=AVX512_CORE) bfloat16
-# is emulated: 3.08 s against 1.68 s at 512 x 384.
-CPU_BF16_TIME_FACTOR = {True: 0.58, False: 1.8}  # by cpu_has_native_bf16()
+# is emulated: 3.08 s against 1.68 s at 512 x 384. Where oneDNN has no bfloat16 at all (an
+# AVX2 EPYC, 2026-12-04) PyTorch convolves bfloat16 with its reference im2col kernels:
+# 14.0 s against 0.343 s at 192 x 144, 27.3 against 0.626 s at 256 x 192, 101.6 against
+# 1.98 s at 512 x 384 (41x, 44x, 51x; the last is where a default run spends its time).
+CPU_BF16_TIME_FACTOR = {"native": 0.58, "emulated": 1.8, "reference": 50.0}  # cpu_bf16_kind()
 # CUDA: VGG-19 forward and backward at 512 px on an H100 (issue 5): 14.3 ms fp32, 8.1 ms
 # TF32, 7.1 ms bf16.
 CUDA_TIME_FACTOR = {"fp32": 1.77, "tf32": 1.0, "bf16": 0.88}
+
+
+def bf16_note() -> str:
+    """What BF16 costs on this CPU, for the precision menu's explanation."""
+    kind = engine_device.cpu_bf16_kind()
+    factor = CPU_BF16_TIME_FACTOR[kind]
+    if kind == "native":
+        return "on a CPU without native bfloat16, BF16 is emulated and slower."
+    if kind == "emulated":
+        return f"this CPU emulates bfloat16, though: BF16 takes about {factor:g}x as long as FP32."
+    return (f"this CPU has no fast bfloat16 at all, though: BF16 takes about {factor:g}x as long\n"
+            "as FP32 here (PyTorch's reference convolution).")
 
 
 def precision_cost(params: Params, device_type: str) -> float:
@@ -67,7 +82,7 @@ def precision_cost(params: Params, device_type: str) -> float:
     if device_type == "cuda":
         return CUDA_TIME_FACTOR.get(precision, 1.0)
     if device_type == "cpu" and precision == "bf16":
-        return CPU_BF16_TIME_FACTOR[engine_device.cpu_has_native_bf16()]
+        return CPU_BF16_TIME_FACTOR[engine_device.cpu_bf16_kind()]
     return 1.0
 
 

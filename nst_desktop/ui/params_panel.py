@@ -30,7 +30,7 @@ from nst_desktop.engine import VGG19_LAYERS, DeviceInfo, Params
 from nst_desktop.engine.device import cpu_has_native_bf16
 from nst_desktop.engine.params import MAX_SIZE
 from nst_desktop.errors import ParameterError
-from nst_desktop.ui.estimate import Estimate, estimate
+from nst_desktop.ui.estimate import Estimate, bf16_note, estimate
 from nst_desktop.ui.params_model import ParamsModel
 from nst_desktop.ui.widgets import CollapsibleSection, LogSlider, round_nicely
 
@@ -211,7 +211,7 @@ class ParamsPanel(QWidget):
             + (", as this one does" if cpu_has_native_bf16() else "; this one does not")
             + "), FP32 otherwise.\n"
             "Lower precision is faster and needs less memory for about the same picture;\n"
-            "on a CPU without native bfloat16, BF16 is emulated and slower.",
+            + bf16_note(),
         )
         form.addRow("Precision", self.precision_combo)
         self.low_memory_check = QCheckBox("Low memory (slower)")

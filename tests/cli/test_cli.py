@@ -158,3 +158,20 @@ def test_a_run_larger_than_the_free_memory_exits_with_one_line(images, tmp_path,
     assert "A 1024 px run needs about" in line and "300 MB free" in line
     assert re.search(r"choose an output size of \d+ px or less", line)
 
+
+
+@pytest.mark.parametrize("kind", ["native", "emulated", "reference"])
+@pytest.mark.parametrize("precision", ["bf16", "fp32"])
+def test_a_bf16_run_where_bfloat16_is_slowest_is_warned_about(images, tmp_path, capsys,
+                                                              monkeypatch, kind, precision):
+    from nst_desktop.engine import device as device_mod
+
+    monkeypatch.setattr(device_mod, "cpu_bf16_kind", lambda: kind)
+    out = tmp_path / "out.png"
+    assert cli.main([str(images["c"]), str(images["s"]), "-o", str(out), "--device", "cpu",
+                     "--precision", precision, "--size", "32", "--iterations", "2",
+                     "--no-coarse-to-fine"]) == 0
+    err = capsys.readouterr().err
+    assert ("warning: this CPU has no fast bfloat16" in err) is (
+        kind == "reference" and precision == "bf16"), err
+    assert out.exists()

@@ -72,6 +72,47 @@ def test_a_failing_or_missing_probe_means_no_native_bfloat16(monkeypatch, fresh_
     assert cpu_has_native_bf16() is False
 
 
+@pytest.mark.parametrize(
+    ("native", "onednn", "expected"),
+    [(True, True, "native"), (False, True, "emulated"), (False, False, "reference"),
+     (False, None, "reference")],
+)
+def test_how_a_cpu_runs_bfloat16_is_native_emulated_or_the_reference_kernels(
+    monkeypatch, native_bf16, native, onednn, expected
+):
+    """None: the oneDNN probe fails, which means no oneDNN bfloat16."""
+    def probe() -> bool:
+        if onednn is None:
+            raise RuntimeError("no mkldnn op")
+        return onednn
+
+    native_bf16(native)
+    monkeypatch.setattr(torch.ops.mkldnn, "_is_mkldnn_bf16_supported", probe)
+    device_mod._onednn_bf16.cache_clear()
+    try:
+        assert device_mod.cpu_bf16_kind() == expected
+        # only the reference kernels make a bf16 run on the CPU slow
+        assert device_mod.slow_bf16("bf16", CPU) is (expected == "reference")
+        assert device_mod.slow_bf16("fp32", CPU) is False
+        assert device_mod.slow_bf16("auto", CPU) is False  # auto is bf16 only where native
+        assert device_mod.slow_bf16("bf16", CUDA) is False
+    finally:
+        device_mod._onednn_bf16.cache_clear()
+
+
+def test_the_bfloat16_kind_is_the_convolution_pytorch_runs_here():
+    """On this machine, for real: 'reference' exactly where a bfloat16 convolution under
+    autocast runs PyTorch's slow im2col kernel instead of oneDNN's."""
+    x = torch.randn(1, 8, 16, 16, requires_grad=True)
+    conv = torch.nn.Conv2d(8, 8, 3, padding=1)
+    with torch.profiler.profile() as prof, torch.autocast("cpu", dtype=torch.bfloat16):
+        y = conv(x)
+        assert y.dtype == torch.bfloat16
+        y.float().sum().backward()
+    ops = {e.key for e in prof.key_averages()}
+    assert ("aten::_slow_conv2d_forward" in ops) is (device_mod.cpu_bf16_kind() == "reference"), ops
+
+
 def test_an_automatic_run_on_a_native_bf16_cpu_is_the_bf16_run(
     native_bf16, content_image, style_image
 ):

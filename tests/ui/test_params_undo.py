@@ -308,22 +308,28 @@ def test_the_time_estimate_charges_each_precision_by_the_device(monkeypatch):
 
     auto = Params(size=512, coarse_to_fine=False, iterations=10)
     pixels = 384 * 512
+    native = CPU_BF16_TIME_FACTOR["native"]
     monkeypatch.setattr(engine_device, "cpu_has_native_bf16", lambda: True)
-    assert CPU_BF16_TIME_FACTOR[True] < 1.0
-    assert step_cost(auto, pixels, "cpu") == CPU_BF16_TIME_FACTOR[True]  # auto is bf16
+    assert engine_device.cpu_bf16_kind() == "native"
+    assert native < 1.0
+    assert step_cost(auto, pixels, "cpu") == native  # auto is bf16
     assert step_cost(auto.replace(precision="fp32"), pixels, "cpu") == 1.0
     assert step_cost(auto, pixels, "cuda") == 1.0  # auto is TF32
     assert step_cost(auto.replace(precision="fp32"), pixels, "cuda") == CUDA_TIME_FACTOR["fp32"]
     assert step_cost(auto.replace(precision="bf16"), pixels, "cuda") == CUDA_TIME_FACTOR["bf16"]
-    assert pixel_iterations(auto, (768, 1024), "cpu") == pytest.approx(
-        10 * pixels * CPU_BF16_TIME_FACTOR[True])
+    assert pixel_iterations(auto, (768, 1024), "cpu") == pytest.approx(10 * pixels * native)
     lean = auto.replace(size=2048)
-    assert step_cost(lean, 1536 * 2048, "cpu") == pytest.approx(
-        LEAN_TIME_FACTOR * CPU_BF16_TIME_FACTOR[True])
+    assert step_cost(lean, 1536 * 2048, "cpu") == pytest.approx(LEAN_TIME_FACTOR * native)
     monkeypatch.setattr(engine_device, "cpu_has_native_bf16", lambda: False)
     assert step_cost(auto, pixels, "cpu") == 1.0  # auto is fp32
-    assert step_cost(auto.replace(precision="bf16"), pixels, "cpu") == CPU_BF16_TIME_FACTOR[False]
-    assert CPU_BF16_TIME_FACTOR[False] > 1.0  # emulated bfloat16 is slower
+    for kind in ("emulated", "reference"):
+        monkeypatch.setattr(engine_device, "_onednn_bf16", lambda k=kind: k == "emulated")
+        assert engine_device.cpu_bf16_kind() == kind
+        assert step_cost(auto.replace(precision="bf16"), pixels, "cpu") == \
+            CPU_BF16_TIME_FACTOR[kind]
+        assert step_cost(auto, pixels, "cpu") == 1.0
+    # emulated bfloat16 is slower; PyTorch's reference kernels far slower still
+    assert 1.0 < CPU_BF16_TIME_FACTOR["emulated"] < 10 < CPU_BF16_TIME_FACTOR["reference"]
 
 
 def test_the_precision_menu_changes_the_time_estimate(loaded_window, monkeypatch):
@@ -341,9 +347,31 @@ def test_the_precision_menu_changes_the_time_estimate(loaded_window, monkeypatch
         combo.activated.emit(combo.currentIndex())
         assert loaded_window.model.value("precision") == value
         seconds[value] = panel.current_estimate.seconds - STARTUP_SECONDS["cpu"]
-    assert seconds["bf16"] == pytest.approx(seconds["fp32"] * CPU_BF16_TIME_FACTOR[True])
+    assert seconds["bf16"] == pytest.approx(seconds["fp32"] * CPU_BF16_TIME_FACTOR["native"])
     assert seconds["auto"] == seconds["bf16"]
     assert "natively" in combo.toolTip()
+
+
+@pytest.mark.parametrize("kind", ["native", "emulated", "reference"])
+def test_the_precision_menu_says_what_bf16_costs_on_this_cpu(qtbot, monkeypatch, kind):
+    from nst_desktop.engine import device as engine_device
+    from nst_desktop.ui import params_panel
+    from nst_desktop.ui.estimate import CPU_BF16_TIME_FACTOR
+
+    monkeypatch.setattr(engine_device, "cpu_bf16_kind", lambda: kind)
+    monkeypatch.setattr(params_panel, "cpu_has_native_bf16", lambda: kind == "native")
+    from nst_desktop.ui.params_model import ParamsModel
+
+    panel = params_panel.ParamsPanel(ParamsModel(Params()), [DeviceInfo("cpu", "CPU")],
+                                     lambda d: 1e-5)
+    qtbot.addWidget(panel)
+    tip = panel.precision_combo.toolTip()
+    assert ("as this one does" in tip) is (kind == "native")
+    if kind == "native":
+        assert "without native bfloat16, BF16 is emulated and slower" in tip
+    else:
+        assert f"about {CPU_BF16_TIME_FACTOR[kind]:g}x as long" in tip
+        assert ("no fast bfloat16 at all" in tip) is (kind == "reference")
 
 
 @pytest.mark.parametrize("bf16", [False, True], ids=["no-bf16", "bf16"])
