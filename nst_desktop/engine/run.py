@@ -139,6 +139,22 @@ def too_thin_error(height: int, width: int, size: int, layer: str, smallest: int
     )
 
 
+def smallest_side(params: Params) -> tuple[str, int]:
+    """The deepest layer the losses read and the shorter side (px) it needs: at least one
+    pixel after its pooling layers."""
+    layers = [*params.content_layers, *params.style_layers]
+    deepest = VGG19_LAYERS[max(VGG19_LAYERS.index(n) for n in layers)]
+    return deepest, 2 ** int(deepest[4]) // 2
+
+
+def thinness(params: Params, height: int, width: int) -> TooThinError | None:
+    """Why a ``width`` x ``height`` photo cannot be made ``params.size`` long, or None."""
+    layer, smallest = smallest_side(params)
+    if min(scaled_shape(height, width, params.size)) >= smallest:
+        return None
+    return too_thin_error(height, width, params.size, layer, smallest)
+
+
 def resize(image: torch.Tensor, shape: tuple[int, int]) -> torch.Tensor:
     if tuple(image.shape[-2:]) == tuple(shape):
         return image
@@ -548,17 +564,16 @@ class StyleTransfer:
         if p.preserve_color == "histogram":
             styles_full = [color.match_histogram(s, content_full) for s in styles_full]
 
-        # The deepest layer needs at least one pixel after its pooling layers.
-        deepest = max(VGG19_LAYERS.index(n) for n in layers)
-        smallest = 2 ** int(VGG19_LAYERS[deepest][4]) // 2
+        thin = thinness(p, ch, cw)
+        if thin is not None:
+            raise thin
+        _, smallest = smallest_side(p)
         schedule = [
             (s, n)
             for s, n in p.schedule()
             if min(scaled_shape(ch, cw, s)) >= smallest or s == p.size
         ]
         shapes = [scaled_shape(ch, cw, s) for s, _ in schedule]
-        if min(shapes[-1]) < smallest:
-            raise too_thin_error(ch, cw, p.size, VGG19_LAYERS[deepest], smallest)
         work = [n * h * w for (_, n), (h, w) in zip(schedule, shapes)]
         total_steps = sum(n for _, n in schedule)
         done_work = 0.0

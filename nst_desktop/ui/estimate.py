@@ -10,6 +10,7 @@ import torch
 
 from nst_desktop.engine import DeviceInfo, Params, estimate_run_memory, scaled_shape
 from nst_desktop.engine import device as engine_device
+from nst_desktop.engine.run import smallest_side, thinness
 from nst_desktop.engine.strips import LEAN_PIXELS, network_mode
 from nst_desktop.errors import NSTError
 from nst_desktop.text import format_bytes, unbroken
@@ -45,6 +46,7 @@ class Estimate:
     device_type: str
     fits: bool  # False when the memory estimate exceeds what the device has
     text: str
+    too_thin: bool = False  # the photo at this size is too thin for the deepest layer
 
 
 # Time of a step in a precision relative to one in the device's reference precision (what
@@ -166,6 +168,14 @@ def estimate(
     where = "the CPU" if device_type == "cpu" else device.name
     text = (f"{unbroken(f'{w} × {h} px')} · {unbroken(f'≈ {format_bytes(memory)}')}"
             f" · about {unbroken(format_duration(seconds))} on {where}")
+    thin = thinness(params, *content_shape)
+    if thin is not None:
+        layer, smallest = smallest_side(params)
+        advice = (f"choose {unbroken(f'{thin.suggested_size} px')} or more"
+                  if thin.suggested_size else "crop it, or leave out the deepest style layers")
+        text = (f"{unbroken(f'{w} × {h} px')}: too thin for layer {layer}, which needs "
+                f"{smallest} px on the shorter side; {advice}")
+        return Estimate(memory, seconds, device_type, fits, text, too_thin=True)
     if not fits:
         text += f" — more memory than {where} has"
         if not params.low_memory and available is not None:

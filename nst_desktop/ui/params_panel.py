@@ -395,4 +395,5 @@ class ParamsPanel(QWidget):
             return
         self.estimate_label.setForegroundRole(QPalette.ColorRole.WindowText)
         self.estimate_label.setText(est.text)
-        self.estimate_label.setStyleSheet("" if est.fits else "color: #c0392b; font-weight: bold;")
+        self.estimate_label.setStyleSheet(
+            "" if est.fits and not est.too_thin else "color: #c0392b; font-weight: bold;")

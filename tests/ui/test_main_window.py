@@ -154,11 +154,19 @@ def test_a_photo_too_thin_for_the_size_offers_the_least_size_that_runs(
     w = window
     thin = write_png(tmp_path / "panorama.png", np.full((10, 300, 3), 0.4, np.float32))
     assert w.inputs.open_path(str(thin), "content") and w.inputs.open_path(str(style_file), "style")
+    label = w.params_panel.estimate_label
+    text = lambda: label.text().replace("\xa0", " ")  # noqa: E731  (unbreakable spaces)
+    # the size control says so before any run, with the same least size the run will offer
+    assert w.params_panel.current_estimate.too_thin
+    assert "48 × 2 px: too thin for layer relu5_1" in text()
+    assert "choose 480 px or more" in text() and "#c0392b" in label.styleSheet()
     question = run_until_asked(w, qtbot, dialogs)
     assert question[0] == "Image too thin"
     assert "300 × 10 image would be 48 × 2 px" in question[1]
     assert "Set the output size to 480 px?" in question[1]
     assert w.model.value("size") == 480 and "Output size set to 480 px" in w.status_label.text()
+    assert not w.params_panel.current_estimate.too_thin and "too thin" not in text()
+    assert "480 × 16 px" in text() and "#c0392b" not in label.styleSheet()
     w.model.set_value("iterations", 1)
     with qtbot.waitSignal(w.runner.controller.finished, timeout=90_000):
         w.run_action.trigger()
