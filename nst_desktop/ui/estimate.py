@@ -47,6 +47,11 @@ class Estimate:
     fits: bool  # False when the memory estimate exceeds what the device has
     text: str
     too_thin: bool = False  # the photo at this size is too thin for the deepest layer
+    slow_precision: bool = False  # BF16 on a CPU without fast bfloat16 (slow_bf16)
+
+    @property
+    def warns(self) -> bool:
+        return not self.fits or self.too_thin or self.slow_precision
 
 
 # Time of a step in a precision relative to one in the device's reference precision (what
@@ -176,10 +181,16 @@ def estimate(
         text = (f"{unbroken(f'{w} × {h} px')}: too thin for layer {layer}, which needs "
                 f"{smallest} px on the shorter side; {advice}")
         return Estimate(memory, seconds, device_type, fits, text, too_thin=True)
+    slow = device_type == "cpu" and engine_device.slow_bf16(params.precision, torch.device("cpu"))
+    if slow:
+        fp32 = STARTUP_SECONDS.get(device_type, 3.0) + rate(device_type) * pixel_iterations(
+            params.replace(precision="fp32"), content_shape, device_type)
+        text += (f" — this CPU has no fast bfloat16: about "
+                 f"{unbroken(format_duration(fp32))} in FP32")
     if not fits:
         text += f" — more memory than {where} has"
         if not params.low_memory and available is not None:
             low = estimate_run_memory(params.replace(low_memory=True), content_shape)
             if low <= available * 0.9:
                 text += f"; with Low memory (Advanced) {unbroken(f'≈ {format_bytes(low)}')}"
-    return Estimate(memory, seconds, device_type, fits, text)
+    return Estimate(memory, seconds, device_type, fits, text, slow_precision=slow)

@@ -396,4 +396,4 @@ class ParamsPanel(QWidget):
         self.estimate_label.setForegroundRole(QPalette.ColorRole.WindowText)
         self.estimate_label.setText(est.text)
         self.estimate_label.setStyleSheet(
-            "" if est.fits and not est.too_thin else "color: #c0392b; font-weight: bold;")
+            "color: #c0392b; font-weight: bold;" if est.warns else "")

@@ -352,6 +352,34 @@ def test_the_precision_menu_changes_the_time_estimate(loaded_window, monkeypatch
     assert "natively" in combo.toolTip()
 
 
+@pytest.mark.parametrize("kind", ["emulated", "reference"])
+def test_the_estimate_warns_of_bf16_where_the_cpu_has_no_fast_bfloat16(loaded_window,
+                                                                        monkeypatch, kind):
+    from nst_desktop.engine import device as engine_device
+    from nst_desktop.ui.estimate import format_duration
+
+    monkeypatch.setattr(engine_device, "cpu_has_native_bf16", lambda: False)
+    monkeypatch.setattr(engine_device, "_onednn_bf16", lambda: kind == "emulated")
+    panel = loaded_window.params_panel
+    panel.size_spin.setValue(512)
+    combo = panel.precision_combo
+    shown = {}
+    for value in ("fp32", "bf16"):
+        combo.setCurrentIndex(combo.findData(value))
+        combo.activated.emit(combo.currentIndex())
+        shown[value] = (panel.current_estimate, panel.estimate_label.text().replace("\xa0", " "),
+                        panel.estimate_label.styleSheet())
+    fp32, bf16 = shown["fp32"], shown["bf16"]
+    assert not fp32[0].slow_precision and "bfloat16" not in fp32[1] and fp32[2] == ""
+    assert bf16[0].slow_precision is (kind == "reference")
+    if kind == "reference":
+        # the FP32 time it names is the FP32 estimate's
+        assert f"no fast bfloat16: about {format_duration(fp32[0].seconds)} in FP32" in bf16[1]
+        assert "#c0392b" in bf16[2] and bf16[0].seconds > 10 * fp32[0].seconds
+    else:
+        assert "bfloat16" not in bf16[1] and bf16[2] == ""
+
+
 @pytest.mark.parametrize("kind", ["native", "emulated", "reference"])
 def test_the_precision_menu_says_what_bf16_costs_on_this_cpu(qtbot, monkeypatch, kind):
     from nst_desktop.engine import device as engine_device
