@@ -24,11 +24,11 @@ MAX_RECENT = 10
 # (fp32 on the CPU, TF32 on CUDA), by device type, until a run on this machine measures its
 # own (see :meth:`AppSettings.record_rate`).
 # The CPU's by the widest vector instructions PyTorch uses on it: a default 512 px run
-# (12.8 million pixel-iterations) took 222.7 s on 2 cores with AVX2 (2026-11-28), 121.6 s on
-# 2 cores of a Xeon with AVX-512 (2026-12-03) and 84.8 s in fp32 on 2 cores of an EPYC with
-# AVX-512 and bfloat16 (2026-12-03, a newer core). More cores are faster: the first estimate
-# errs long.
-CPU_RATES = {"AVX2": 1.75e-5, "AVX512": 9.5e-6, "AVX512_BF16": 6.6e-6}
+# (12.8 million pixel-iterations) took 142.9 s on 2 cores of an EPYC with AVX2 only
+# (2026-12-04, at 2d6e66f; 222.7 s on 2026-11-28, before channels-last), 121.6 s on 2 cores
+# of a Xeon with AVX-512 (2026-12-03) and 84.8 s in fp32 on 2 cores of an EPYC with AVX-512
+# and bfloat16 (2026-12-03, a newer core). More cores are faster: the first estimate errs long.
+CPU_RATES = {"AVX2": 1.1e-5, "AVX512": 9.5e-6, "AVX512_BF16": 6.6e-6}
 DEFAULT_RATES = {"cpu": CPU_RATES["AVX2"], "cuda": 1.5e-7, "mps": 1.2e-6}  # CPU: the slowest
 STARTUP_SECONDS = {"cpu": 3.0, "cuda": 4.0, "mps": 4.0}
 
