@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import math
 import os
 import signal
 import sys
@@ -213,6 +214,10 @@ def params_from_args(args: argparse.Namespace) -> Any:
     changes["styles"] = tuple(StyleInput(str(p), float(w)) for p, w in zip(style_paths, weights))
     params = base.replace(**changes)
     if args.strength is not None:
+        # Checked here, by the name the person typed: the engine would report
+        # the style weight it becomes, a parameter they never gave.
+        if not math.isfinite(args.strength) or args.strength < 0:
+            raise ParameterError(f"--strength must be a finite number >= 0; got {args.strength}.")
         params = params.with_strength(args.strength)
     return params.validate(need_inputs=True)
 

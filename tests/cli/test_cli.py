@@ -64,6 +64,8 @@ def test_progress_bar_and_intermediate_saves(images, tmp_path, capsys):
         (["{c}", "{notimage}", "-o", "{out}"], "not an image"),
         (["{c}", "{s}", "-o", "{out}", "--style-layers", "relu9_1"], "Unknown VGG-19 layer"),
         (["{c}", "{s}", "-o", "{out}", "--size", "2"], "Output size"),
+        (["{c}", "{s}", "-o", "{out}", "--strength", "-1"], "--strength must be"),
+        (["{c}", "{s}", "-o", "{out}", "--strength", "nan"], "--strength must be"),
         (["{c}", "{s}", "-o", "{tmp}/no/such/dir/out.png"], "does not exist"),
         (["{c}", "{s}", "-o", "{tmp}/out.xyz"], "Cannot write .xyz"),
         (["{c}", "{s}", "{s}", "-o", "{out}", "--blend", "1"], "--blend has 1 weights"),
