@@ -60,11 +60,16 @@ class Progress:
     losses: dict[str, float]  # "content", "style", "tv", "total"
     elapsed: float  # seconds since the start
     eta: float | None  # seconds left, None until there is a basis for it
+    # Pixel-iterations done and in all: a full-size step costs many coarse ones (16 at a
+    # doubling of 4 px per side), so the share of steps says little of the time gone.
+    work_done: float
+    work_total: float
     preview: np.ndarray | None = None  # uint8 (H, W, 3) when a frame was due
 
     @property
     def fraction(self) -> float:
-        return self.step / self.total_steps if self.total_steps else 1.0
+        """The share of the run's work done, the same measure its ``eta`` comes from."""
+        return self.work_done / self.work_total if self.work_total else 1.0
 
 
 @dataclass(frozen=True)
@@ -651,6 +656,8 @@ class StyleTransfer:
                     losses=losses,
                     elapsed=elapsed,
                     eta=eta,
+                    work_done=done_work,
+                    work_total=float(sum(work)),
                     preview=preview,
                 )
             if average is not None:

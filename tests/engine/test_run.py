@@ -65,6 +65,12 @@ def test_coarse_to_fine_runs_every_scale_smallest_first(content_image, style_ima
     assert [e.step for e in events] == list(range(1, 6))
     assert all(e.total_steps == 5 and e.scale_count == 2 for e in events)
     assert result.image.shape == (48, 64, 3)
+    # Progress counts pixel-iterations, as the time left does: the three coarse steps are a
+    # quarter of the pixels each, so they are 3 * 768 / (3 * 768 + 2 * 3072) of the work,
+    # not three fifths of it.
+    fractions = [e.fraction for e in events]
+    assert fractions[2] == pytest.approx(3 * 768 / (3 * 768 + 2 * 3072))
+    assert fractions == sorted(fractions) and fractions[-1] == 1.0
 
 
 def test_an_output_too_small_for_the_deepest_layer_is_refused(content_image, style_image):
