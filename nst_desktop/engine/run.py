@@ -41,6 +41,7 @@ from nst_desktop.engine.device import (
 from nst_desktop.engine.lbfgs import LBFGS, pairs_kept
 from nst_desktop.engine.losses import StyleTarget, content_loss, moment_sums, moments, tv_loss
 from nst_desktop.engine.params import MAX_SIZE, VGG19_LAYERS, Params
+from nst_desktop.engine.timeleft import TimeLeft
 from nst_desktop.engine.vgg import VGGFeatures, build_network
 from nst_desktop.errors import OutOfMemoryError, ParameterError, TooThinError
 from nst_desktop.text import format_bytes
@@ -68,7 +69,7 @@ class Progress:
 
     @property
     def fraction(self) -> float:
-        """The share of the run's work done, the same measure its ``eta`` comes from."""
+        """The share of the run's work done, in pixel-iterations."""
         return self.work_done / self.work_total if self.work_total else 1.0
 
 
@@ -581,6 +582,7 @@ class StyleTransfer:
         shapes = [scaled_shape(ch, cw, s) for s, _ in schedule]
         work = [n * h * w for (_, n), (h, w) in zip(schedule, shapes)]
         total_steps = sum(n for _, n in schedule)
+        time_left = TimeLeft([h * w for h, w in shapes], [n for _, n in schedule])
         done_work = 0.0
         step = 0
         image: torch.Tensor | None = None
@@ -642,9 +644,9 @@ class StyleTransfer:
                         "The optimisation diverged (the loss is not a number). "
                         "Lower the learning rate or the style weight."
                     )
-                elapsed = time.perf_counter() - start
-                remaining = sum(work) - done_work
-                eta = elapsed / done_work * remaining if step >= 2 and done_work else None
+                now = time.perf_counter()
+                elapsed = now - start
+                eta = time_left.step_done(scale_index, it, now)
                 yield Progress(
                     scale_index=scale_index,
                     scale_count=len(schedule),

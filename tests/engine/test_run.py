@@ -71,6 +71,9 @@ def test_coarse_to_fine_runs_every_scale_smallest_first(content_image, style_ima
     fractions = [e.fraction for e in events]
     assert fractions[2] == pytest.approx(3 * 768 / (3 * 768 + 2 * 3072))
     assert fractions == sorted(fractions) and fractions[-1] == 1.0
+    # The time left (engine/timeleft.py): none before a step is timed, nothing at the end.
+    assert events[0].eta is None and all(e.eta is not None and e.eta >= 0 for e in events[1:])
+    assert events[-1].eta == 0.0
 
 
 def test_an_output_too_small_for_the_deepest_layer_is_refused(content_image, style_image):

@@ -1,0 +1,85 @@
+"""The time left of a run (nst_desktop.engine.timeleft), on simulated clocks: no test times."""
+
+from __future__ import annotations
+
+import pytest
+
+from nst_desktop.engine.timeleft import TimeLeft
+
+# A default 512 px run's scales: 128 x 96, 256 x 192, 512 x 384 px; 80, 80 and 40 steps.
+PIXELS = [128 * 96, 256 * 192, 512 * 384]
+STEPS = [80, 80, 40]
+
+
+def simulate(fixed: float, per_pixel: float, setup: float, pixels=PIXELS, steps=STEPS):
+    """(scale, iteration, end time, true time left) of each step of a simulated run.
+
+    A step costs ``fixed + per_pixel * pixels``; the run starts with ``setup`` seconds (the
+    network, the first style targets) and every later scale with one step's worth.
+    """
+    t = setup
+    ends = []
+    for scale, (px, n) in enumerate(zip(pixels, steps)):
+        step = fixed + per_pixel * px
+        if scale:
+            t += step
+        for it in range(1, n + 1):
+            t += step
+            ends.append((scale, it, t))
+    return [(s, it, end, t - end) for s, it, end in ends]
+
+
+def ratios(steps):
+    clock = TimeLeft(PIXELS, STEPS)
+    out = []
+    for scale, it, end, left in steps:
+        eta = clock.step_done(scale, it, end)
+        if it == 1 and scale == 0:
+            assert eta is None  # nothing timed yet
+            continue
+        assert eta is not None
+        out.append(eta / left if left else eta)
+    return out
+
+
+def test_a_cpu_run_is_foretold_within_a_few_percent_from_its_second_step():
+    # Figures of 2 CPU cores (AVX2, 2026-12-04): 0.18, 0.65 and 2.5 s a step, a 3 s start.
+    # The old estimate, the time so far over the pixel-iterations done, said 9.7x the time
+    # left at the second step and 1.5x after a whole coarse scale.
+    steps = simulate(fixed=0.02, per_pixel=1.28e-5, setup=3.0)
+    r = ratios(steps)
+    assert all(0.99 < x < 1.2 for x in r[:-1]), (min(r), max(r))
+    # Once two scales are timed, the fixed cost is known: the rest is exact.
+    second_scale = [x for (s, it, _, _), x in zip(steps[1:], r) if s == 1 and it >= 2]
+    assert all(x == pytest.approx(1.0) for x in second_scale)
+    assert r[-1] == 0.0  # the last step: nothing left
+
+
+def test_a_gpu_run_dominated_by_fixed_costs_is_corrected_after_two_scales():
+    # 8 ms a step whatever the size, as for small images on a GPU: in proportion to the
+    # pixels the first scale foretells 16x too much for the last one, which errs long...
+    steps = simulate(fixed=0.008, per_pixel=1e-9, setup=1.0)
+    r = ratios(steps)
+    first_scale = r[:79]
+    assert all(x >= 1.0 for x in first_scale)
+    # ...but from the second scale's second step on the estimate is right.
+    later = [x for (s, it, _, _), x in zip(steps[1:], r) if s >= 1 and it >= 2 and x]
+    assert all(x == pytest.approx(1.0, rel=0.01) for x in later)
+
+
+def test_the_first_step_of_a_scale_uses_the_scales_before_it():
+    clock = TimeLeft([100, 400], [3, 2])
+    assert clock.step_done(0, 1, 5.0) is None
+    assert clock.step_done(0, 2, 6.0) == pytest.approx(1.0 + 3 * 4.0)  # 1 s a step, 4 s at 4x
+    assert clock.step_done(0, 3, 7.0) == pytest.approx(3 * 4.0)
+    # The second scale's first step includes its set-up: it is not taken as its step time.
+    assert clock.step_done(1, 1, 20.0) == pytest.approx(4.0)
+    assert clock.step_done(1, 2, 22.0) == pytest.approx(0.0)
+
+
+def test_scales_without_steps_are_skipped_and_counts_must_match():
+    clock = TimeLeft([100, 400, 1600], [2, 0, 1])
+    clock.step_done(0, 1, 0.0)
+    assert clock.step_done(0, 2, 1.0) == pytest.approx(2 * 16.0)
+    with pytest.raises(ValueError):
+        TimeLeft([100], [1, 2])
