@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -37,6 +38,21 @@ LOW_MEMORY_LARGE_PIXELS = LEAN_PIXELS
 # megapixel lean would cost on both: 8.89 against 7.86 s at 1024 x 768 (Xeon 9.27 against
 # 8.15 s), so smaller runs stay plain.
 LEAN_TIME_FACTOR = 0.84
+
+# Time per pixel of a plain CPU step relative to one at 512 x 384, where the rates of
+# settings.CPU_RATES come from: above that the network's activations outgrow the caches and
+# a pixel costs more. Measured per full-size fp32 step, channels-last, 2 cores
+# (tests/benchmarks/steps.py --modes plain): 1024 x 768 and 1536 x 1152 px cost 1.51x and
+# 2.16x per pixel on an EPYC with AVX-512 BF16 (2026-12-03; 7.86 and 25.3 s against 1.30 s;
+# bf16 alike, 1.52x and 2.16x), 1.02x and 1.49x on a Xeon with AVX-512 (2026-12-03; 7.46 and
+# 24.5 s, the latter from another run that day, against 1.83 s), 1.48x and 1.37x on an EPYC
+# with AVX2 (2026-12-04; 13.6 and 28.3 s against 2.30 s); 768 x 576 1.08x and 1.05x (EPYC
+# with BF16, AVX2). Kept: about their geometric means, interpolated in the logarithm of the
+# pixels, not grown past the largest measured. From the 512 x 384 step a flat rate foretold
+# the 1024 x 768 one 34, 2 and 32 % short on those three CPUs and the 1536 x 1152 one 54, 33
+# and 27 % short; these factors foretell them 14 % short, 28 % long, 12 % short and 26 %
+# short, 8 % and 17 % long.
+CPU_SIZE_FACTORS = ((512 * 384, 1.0), (768 * 576, 1.07), (1024 * 768, 1.3), (1536 * 1152, 1.6))
 
 
 @dataclass(frozen=True)
@@ -93,11 +109,25 @@ def precision_cost(params: Params, device_type: str) -> float:
     return 1.0
 
 
+def cpu_size_factor(pixels: int) -> float:
+    """A plain CPU step's time per pixel on ``pixels`` relative to one at 512 x 384."""
+    points = CPU_SIZE_FACTORS
+    if pixels <= points[0][0]:
+        return points[0][1]
+    for (p0, f0), (p1, f1) in zip(points, points[1:]):
+        if pixels <= p1:
+            t = math.log(pixels / p0) / math.log(p1 / p0)
+            return f0 + t * (f1 - f0)
+    return points[-1][1]
+
+
 def step_cost(params: Params, pixels: int, device_type: str = "cpu") -> float:
-    """Time of one step on ``pixels`` relative to a plain step on as many pixels in the
-    device's reference precision."""
+    """Time of one step on ``pixels`` relative to a plain step in the device's reference
+    precision on as many pixels at the size its rate is kept for."""
     mode = network_mode(pixels, params.low_memory)
     cost = precision_cost(params, device_type)
+    if device_type == "cpu":
+        cost *= cpu_size_factor(pixels)
     if mode == "lean":
         return cost * LEAN_TIME_FACTOR
     if mode == "low":

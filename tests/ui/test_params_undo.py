@@ -265,32 +265,57 @@ def test_the_time_estimate_charges_lean_scales_and_low_memory_steps():
         LOW_MEMORY_LARGE_PIXELS,
         LOW_MEMORY_LARGE_TIME_FACTOR,
         LOW_MEMORY_TIME_FACTOR,
+        cpu_size_factor,
         pixel_iterations,
         step_cost,
     )
 
-    # in fp32, the CPU's reference precision (precisions: the test below)
+    # in fp32, the CPU's reference precision (precisions: the test below); a CPU pixel costs
+    # more on a large scale (cpu_size_factor: the next test)
     small = Params(size=1024, coarse_to_fine=False, iterations=10, precision="fp32")  # plain
-    assert pixel_iterations(small, (768, 1024)) == 10 * 768 * 1024
+    assert pixel_iterations(small, (768, 1024)) == pytest.approx(
+        10 * 768 * 1024 * cpu_size_factor(768 * 1024))
     large = small.replace(size=2048)  # 2048 x 1536: lean
+    big = cpu_size_factor(1536 * 2048)
     assert pixel_iterations(large, (768, 1024)) == pytest.approx(
-        10 * 1536 * 2048 * LEAN_TIME_FACTOR)
+        10 * 1536 * 2048 * LEAN_TIME_FACTOR * big)
     low = large.replace(low_memory=True)
     assert pixel_iterations(low, (768, 1024)) == pytest.approx(
-        10 * 1536 * 2048 * LOW_MEMORY_LARGE_TIME_FACTOR)
+        10 * 1536 * 2048 * LOW_MEMORY_LARGE_TIME_FACTOR * big)
     low_small = low.replace(size=512)  # 512 x 384
     assert pixel_iterations(low_small, (768, 1024)) == pytest.approx(
         10 * 384 * 512 * LOW_MEMORY_TIME_FACTOR)
-    assert step_cost(low, LOW_MEMORY_LARGE_PIXELS) == LOW_MEMORY_LARGE_TIME_FACTOR
-    assert step_cost(low, LOW_MEMORY_LARGE_PIXELS - 1) == LOW_MEMORY_TIME_FACTOR
-    assert step_cost(large, 1536 * 2048) == LEAN_TIME_FACTOR
-    assert step_cost(small, 768 * 1024) == 1.0
+    at = LOW_MEMORY_LARGE_PIXELS
+    assert step_cost(low, at) == pytest.approx(LOW_MEMORY_LARGE_TIME_FACTOR * cpu_size_factor(at))
+    assert step_cost(low, at - 1) == pytest.approx(
+        LOW_MEMORY_TIME_FACTOR * cpu_size_factor(at - 1))
+    assert step_cost(large, 1536 * 2048) == pytest.approx(LEAN_TIME_FACTOR * big)
+    assert step_cost(small, 384 * 512) == 1.0
     # The coarse-to-fine schedule charges each scale by its own size.
     both = Params(size=2048, iterations=10, coarse_iterations=20, low_memory=True,
                   precision="fp32")
     assert pixel_iterations(both, (768, 1024)) == pytest.approx(
-        20 * (96 * 128 + 192 * 256 + 384 * 512 + 768 * 1024) * LOW_MEMORY_TIME_FACTOR
-        + 10 * 1536 * 2048 * LOW_MEMORY_LARGE_TIME_FACTOR)
+        20 * (96 * 128 + 192 * 256 + 384 * 512) * LOW_MEMORY_TIME_FACTOR
+        + 20 * 768 * 1024 * LOW_MEMORY_TIME_FACTOR * cpu_size_factor(768 * 1024)
+        + 10 * 1536 * 2048 * LOW_MEMORY_LARGE_TIME_FACTOR * big)
+
+
+def test_a_cpu_pixel_costs_more_on_large_scales_only_on_the_cpu():
+    """Per pixel a CPU step costs the same up to 512 x 384 (where the CPU rates come from),
+    then more, as measured at 1024 x 768 and 1536 x 1152, and no more past that; a GPU's
+    rate is not scaled (not measured there)."""
+    from nst_desktop.ui.estimate import cpu_size_factor, step_cost
+
+    assert cpu_size_factor(96 * 128) == cpu_size_factor(384 * 512) == 1.0
+    assert cpu_size_factor(768 * 1024) == pytest.approx(1.3)
+    assert cpu_size_factor(1152 * 1536) == pytest.approx(1.6)
+    assert cpu_size_factor(3072 * 4096) == pytest.approx(1.6)
+    sizes = [384 * 512 + k * 50_000 for k in range(40)]
+    factors = [cpu_size_factor(px) for px in sizes]
+    assert factors == sorted(factors) and factors[1] > 1.0
+    fp32 = Params(precision="fp32", size=1024)
+    assert step_cost(fp32.replace(precision="tf32"), 768 * 1024, "cuda") == 1.0
+    assert step_cost(fp32, 768 * 1024, "cpu") == pytest.approx(1.3)
 
 
 def test_the_time_estimate_charges_each_precision_by_the_device(monkeypatch):
@@ -302,6 +327,7 @@ def test_the_time_estimate_charges_each_precision_by_the_device(monkeypatch):
         CPU_BF16_TIME_FACTOR,
         CUDA_TIME_FACTOR,
         LEAN_TIME_FACTOR,
+        cpu_size_factor,
         pixel_iterations,
         step_cost,
     )
@@ -319,7 +345,8 @@ def test_the_time_estimate_charges_each_precision_by_the_device(monkeypatch):
     assert step_cost(auto.replace(precision="bf16"), pixels, "cuda") == CUDA_TIME_FACTOR["bf16"]
     assert pixel_iterations(auto, (768, 1024), "cpu") == pytest.approx(10 * pixels * native)
     lean = auto.replace(size=2048)
-    assert step_cost(lean, 1536 * 2048, "cpu") == pytest.approx(LEAN_TIME_FACTOR * native)
+    assert step_cost(lean, 1536 * 2048, "cpu") == pytest.approx(
+        LEAN_TIME_FACTOR * native * cpu_size_factor(1536 * 2048))
     monkeypatch.setattr(engine_device, "cpu_has_native_bf16", lambda: False)
     assert step_cost(auto, pixels, "cpu") == 1.0  # auto is fp32
     for kind in ("emulated", "reference"):
