@@ -61,8 +61,8 @@ class Progress:
     losses: dict[str, float]  # "content", "style", "tv", "total"
     elapsed: float  # seconds since the start
     eta: float | None  # seconds left, None until there is a basis for it
-    # Pixel-iterations done and in all: a full-size step costs many coarse ones (16 at a
-    # doubling of 4 px per side), so the share of steps says little of the time gone.
+    # Pixel-iterations done and in all: a step has 4x the pixels of one a scale coarser
+    # (16x two scales down), so the share of steps says little of the time gone.
     work_done: float
     work_total: float
     preview: np.ndarray | None = None  # uint8 (H, W, 3) when a frame was due
