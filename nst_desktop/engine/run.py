@@ -580,7 +580,7 @@ class StyleTransfer:
             if min(scaled_shape(ch, cw, s)) >= smallest or s == p.size
         ]
         shapes = [scaled_shape(ch, cw, s) for s, _ in schedule]
-        work = [n * h * w for (_, n), (h, w) in zip(schedule, shapes)]
+        work_total = float(sum(n * h * w for (_, n), (h, w) in zip(schedule, shapes)))
         total_steps = sum(n for _, n in schedule)
         time_left = TimeLeft([h * w for h, w in shapes], [n for _, n in schedule])
         done_work = 0.0
@@ -659,7 +659,7 @@ class StyleTransfer:
                     elapsed=elapsed,
                     eta=eta,
                     work_done=done_work,
-                    work_total=float(sum(work)),
+                    work_total=work_total,
                     preview=preview,
                 )
             if average is not None:

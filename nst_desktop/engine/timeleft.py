@@ -27,7 +27,6 @@ class TimeLeft:
             raise ValueError("one iteration count per scale")
         self.pixels = list(pixels)
         self.iterations = list(iterations)
-        self._scale = -1
         self._first_done = 0.0  # when the current scale's first step ended
         self._timed: dict[int, float] = {}  # pixels -> seconds per step, of each scale timed
 
@@ -50,13 +49,13 @@ class TimeLeft:
 
         Returns the seconds left, or None while no step has been timed yet.
         """
-        if scale != self._scale or iteration == 1:
-            self._scale = scale
-            self._first_done = now
         pixels = self.pixels[scale]
-        if iteration >= 2:
-            self._timed[pixels] = (now - self._first_done) / (iteration - 1)
-        step = self.step_seconds(pixels) if iteration < 2 else self._timed[pixels]
+        step: float | None
+        if iteration == 1:
+            self._first_done = now
+            step = self.step_seconds(pixels)
+        else:
+            step = self._timed[pixels] = (now - self._first_done) / (iteration - 1)
         if step is None:
             return None
         left = step * (self.iterations[scale] - iteration)

@@ -7,6 +7,7 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import numpy as np
 import torch
 
 from nst_desktop.engine import DeviceInfo, Params, estimate_run_memory, scaled_shape
@@ -111,14 +112,9 @@ def precision_cost(params: Params, device_type: str) -> float:
 
 def cpu_size_factor(pixels: int) -> float:
     """A plain CPU step's time per pixel on ``pixels`` relative to one at 512 x 384."""
-    points = CPU_SIZE_FACTORS
-    if pixels <= points[0][0]:
-        return points[0][1]
-    for (p0, f0), (p1, f1) in zip(points, points[1:]):
-        if pixels <= p1:
-            t = math.log(pixels / p0) / math.log(p1 / p0)
-            return f0 + t * (f1 - f0)
-    return points[-1][1]
+    return float(np.interp(math.log(max(pixels, 1)),
+                           [math.log(px) for px, _ in CPU_SIZE_FACTORS],
+                           [factor for _, factor in CPU_SIZE_FACTORS]))
 
 
 def step_cost(params: Params, pixels: int, device_type: str = "cpu") -> float:
