@@ -17,7 +17,7 @@ import functools
 import math
 import threading
 import time
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -85,6 +85,8 @@ class Result:
     cancelled: bool = False
     losses: dict[str, float] = field(default_factory=dict)
     precision: str = ""  # what the run computed in ("fp32", "tf32", "bf16"), "auto" resolved
+    # Seconds per step (after its first) by the pixels of each scale that ran two steps or more.
+    step_times: dict[int, float] = field(default_factory=dict)
 
     def to_uint8(self) -> np.ndarray:
         return to_uint8(self.image)
@@ -435,7 +437,10 @@ class StyleTransfer:
         styles: Sequence[np.ndarray | torch.Tensor],
         init_image: np.ndarray | torch.Tensor | None = None,
         network: VGGFeatures | None = None,
+        step_cost: Callable[[int], float] | None = None,
     ) -> None:
+        """``step_cost``: a step's cost by its pixels, relative (timeleft.TimeLeft's cost), for
+        the time left while only one scale has been timed."""
         params.validate()
         if not styles:
             raise ParameterError("At least one style image is needed.")
@@ -451,6 +456,7 @@ class StyleTransfer:
         self._init = to_tensor(init_image) if init_image is not None else None
         self._content_out: torch.Tensor | None = None  # the photo at the output size, on the device
         self._network = network
+        self._step_cost = step_cost
         self._cancel = threading.Event()
         self._preview_requested = threading.Event()
         self._current: torch.Tensor | None = None
@@ -582,7 +588,8 @@ class StyleTransfer:
         shapes = [scaled_shape(ch, cw, s) for s, _ in schedule]
         work_total = float(sum(n * h * w for (_, n), (h, w) in zip(schedule, shapes)))
         total_steps = sum(n for _, n in schedule)
-        time_left = TimeLeft([h * w for h, w in shapes], [n for _, n in schedule])
+        time_left = TimeLeft([h * w for h, w in shapes], [n for _, n in schedule],
+                             self._step_cost)
         done_work = 0.0
         step = 0
         image: torch.Tensor | None = None
@@ -684,6 +691,7 @@ class StyleTransfer:
             cancelled=self._cancel.is_set(),
             losses=losses,
             precision=precision,
+            step_times=time_left.timed,
         )
 
     # -- helpers --------------------------------------------------------------

@@ -10,23 +10,31 @@ first scale's set-up as the cost of a few tiny steps: a default 512 px run on 2 
 
 Instead the rest of the current scale is timed by that scale's own steps after its first (the
 first also carries the scale's set-up). A later scale's step is predicted from the scales timed
-so far: as a fixed cost plus a cost per pixel once two scales have been timed, in proportion to
-the pixels before that (which errs long), and each later scale gets one step more for its set-up.
+so far: as a fixed cost plus a cost per pixel once two scales have been timed, and each later
+scale gets one step more for its set-up. While only one scale has been timed, a step's cost is
+taken in proportion to ``cost(pixels)``: the pixels themselves unless the caller knows better.
+In proportion to the pixels errs long where a fixed cost weighs: on 2 CPU cores 1.06-1.25x
+through a default 512 px run's first scale (4 runs; 1.9x at a slow early step), 5-8x on a
+GPU-like run whose steps all take as long. The window passes the fixed cost its earlier runs on
+the device measured (ui/estimate.fixed_pixels): each of those 4 runs replayed with the cost the
+other run in its precision measured, 0.85-1.20x (1.72x at that slow step); with its own, 1.03-1.13.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 
 class TimeLeft:
     """Seconds left of a run whose scales have ``pixels[i]`` pixels and ``iterations[i]`` steps."""
 
-    def __init__(self, pixels: Sequence[int], iterations: Sequence[int]) -> None:
+    def __init__(self, pixels: Sequence[int], iterations: Sequence[int],
+                 cost: Callable[[int], float] | None = None) -> None:
         if len(pixels) != len(iterations):
             raise ValueError("one iteration count per scale")
         self.pixels = list(pixels)
         self.iterations = list(iterations)
+        self.cost = cost  # a step's relative cost by its pixels, for the one-scale guess
         self._first_done = 0.0  # when the current scale's first step ended
         self._timed: dict[int, float] = {}  # pixels -> seconds per step, of each scale timed
 
@@ -42,7 +50,16 @@ class TimeLeft:
             fixed = self._timed[largest] - per_pixel * largest
             if per_pixel > 0 and fixed >= 0:
                 return fixed + per_pixel * pixels
+        if self.cost is not None:
+            ours, theirs = self.cost(largest), self.cost(pixels)
+            if ours > 0 and theirs > 0:
+                return self._timed[largest] * theirs / ours
         return self._timed[largest] * pixels / largest
+
+    @property
+    def timed(self) -> dict[int, float]:
+        """Seconds per step (after each scale's first) by the pixels of each scale timed."""
+        return dict(self._timed)
 
     def step_done(self, scale: int, iteration: int, now: float) -> float | None:
         """Step ``iteration`` (1-based) of ``scale`` ended at ``now`` (seconds, any origin).

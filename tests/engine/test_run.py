@@ -74,6 +74,30 @@ def test_coarse_to_fine_runs_every_scale_smallest_first(content_image, style_ima
     # The time left (engine/timeleft.py): none before a step is timed, nothing at the end.
     assert events[0].eta is None and all(e.eta is not None and e.eta >= 0 for e in events[1:])
     assert events[-1].eta == 0.0
+    # The result says how long a step took at each scale (after its first): both ran 2+.
+    assert set(result.step_times) == {24 * 32, 48 * 64}
+    assert all(t > 0 for t in result.step_times.values())
+
+
+def test_a_step_cost_given_shapes_the_time_left_while_one_scale_is_timed(content_image,
+                                                                          style_image):
+    """While only the first scale has been timed the later ones are foretold by the cost the
+    caller gives (the window's, from earlier runs), not in proportion to the pixels."""
+    p = tiny(size=64, min_size=32, iterations=2, coarse_iterations=3)
+    assert p.schedule() == [(32, 3), (64, 2)]  # 24 x 32 px, then 48 x 64 px
+    asked = []
+
+    def flat(pixels):
+        asked.append(pixels)
+        return 1.0  # every step as long as the first scale's
+
+    events, _ = run_to_end(p, content_image, [style_image], step_cost=flat)
+    assert {24 * 32, 48 * 64} <= set(asked)
+    third = events[2]  # the first scale's last step: timed over its second and third
+    step = (third.elapsed - events[0].elapsed) / 2
+    # Left: the second scale's 2 steps and its set-up, each one first-scale step long (in
+    # proportion to the pixels it would be 4 times that).
+    assert third.eta == pytest.approx(3 * step, rel=1e-6)
 
 
 def test_an_output_too_small_for_the_deepest_layer_is_refused(content_image, style_image):

@@ -29,8 +29,8 @@ def simulate(fixed: float, per_pixel: float, setup: float, pixels=PIXELS, steps=
     return [(s, it, end, t - end) for s, it, end in ends]
 
 
-def ratios(steps):
-    clock = TimeLeft(PIXELS, STEPS)
+def ratios(steps, cost=None):
+    clock = TimeLeft(PIXELS, STEPS, cost)
     out = []
     for scale, it, end, left in steps:
         eta = clock.step_done(scale, it, end)
@@ -83,3 +83,23 @@ def test_scales_without_steps_are_skipped_and_counts_must_match():
     assert clock.step_done(0, 2, 1.0) == pytest.approx(2 * 16.0)
     with pytest.raises(ValueError):
         TimeLeft([100], [1, 2])
+
+
+def test_a_known_fixed_cost_foretells_the_first_scale_exactly():
+    # What the window passes once a run has measured the fixed cost (ui/estimate.py
+    # fixed_pixels): 0.02 s a step is 1,560 pixels' worth at 1.28e-5 s a pixel.
+    fixed, per_pixel = 0.02, 1.28e-5
+    steps = simulate(fixed=fixed, per_pixel=per_pixel, setup=3.0)
+    r = ratios(steps, cost=lambda px: fixed / per_pixel + px)
+    assert all(x == pytest.approx(1.0) for x in r[:-1]), (min(r[:-1]), max(r[:-1]))
+    # The same on a GPU-like run, whose steps all take as long: 5-8x too long without it.
+    flat = simulate(fixed=0.008, per_pixel=0.0, setup=1.0)
+    assert min(ratios(flat)[:79]) > 5
+    assert all(x == pytest.approx(1.0) for x in ratios(flat, cost=lambda px: 1.0)[:-1])
+
+
+def test_a_cost_that_is_no_use_falls_back_to_the_pixels():
+    clock = TimeLeft([100, 400], [3, 2], cost=lambda px: 0.0)
+    clock.step_done(0, 1, 0.0)
+    assert clock.step_done(0, 2, 1.0) == pytest.approx(1.0 + 3 * 4.0)
+    assert clock.timed == {100: 1.0}
