@@ -7,19 +7,29 @@ here, on the GUI thread, where the widgets are updated.
 
 from __future__ import annotations
 
+import dataclasses
 import random
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import torch
 from PySide6.QtCore import QObject, QSize
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QApplication, QMessageBox, QSystemTrayIcon
 
 from nst_desktop.core.history import run_title
 from nst_desktop.engine import Params, Progress, Result, StyleInput, scaled_shape
+from nst_desktop.engine.device import resolve_precision
 from nst_desktop.errors import NSTError, OutOfMemoryError, TooThinError
-from nst_desktop.ui.estimate import format_duration, pixel_iterations, step_cost
+from nst_desktop.ui.estimate import (
+    device_for,
+    fixed_pixels,
+    format_duration,
+    pixel_iterations,
+    step_cost,
+    step_cost_guess,
+)
 from nst_desktop.ui.qt_images import rgb_to_qimage
 from nst_desktop.ui.worker import RunController, StyleJob
 
@@ -88,7 +98,7 @@ class RunView(QObject):
         if self.is_running():
             return False
         try:
-            job = self.build_job()
+            job = self.with_step_cost(self.build_job())
             self.controller.start(job)
         except NSTError as exc:
             QMessageBox.warning(w, "Cannot start", str(exc))
@@ -214,6 +224,17 @@ class RunView(QObject):
         w.result_pane.set_info(f"{title} · {wd} × {h}")
         w.update_actions()
 
+    def with_step_cost(self, job: StyleJob) -> StyleJob:
+        """The job, with the fixed step cost earlier runs measured on the device it will use
+        (for the time left over the first scale)."""
+        devices = self.window.devices
+        if not devices:
+            return job
+        device_type = device_for(job.params, devices).key.split(":")[0]
+        precision = resolve_precision(job.params.precision, torch.device(device_type))
+        fixed = self.window.settings.fixed_pixels(device_type, precision)
+        return dataclasses.replace(job, step_cost=step_cost_guess(job.params, device_type, fixed))
+
     def _record_rate(self, result: Result) -> None:
         if self.job is None or self._first_step is None or result.steps < 5:
             return
@@ -224,6 +245,9 @@ class RunView(QObject):
         first_work = first_pixels * step_cost(result.params, first_pixels, device_type)
         work = pixel_iterations(result.params, (h, wd), device_type) - first_work
         self.window.settings.record_rate(device_type, result.elapsed - first_elapsed, work)
+        self.window.settings.record_fixed_pixels(
+            device_type, result.precision,
+            fixed_pixels(result.step_times, result.params, device_type))
         self.window.params_panel.update_estimate()
 
     def notify(self, title: str, text: str) -> None:

@@ -139,6 +139,24 @@ class AppSettings:
             measured = 0.5 * measured + 0.5 * self.rate(device_type)
         self.qsettings.setValue(f"rates/{device_type}", measured)
 
+    def fixed_pixels(self, device_type: str, precision: str) -> float | None:
+        """A step's fixed cost here, in pixels' worth (estimate.fixed_pixels), as runs on this
+        device in this precision measured it; None before the first."""
+        try:
+            value = float(self.qsettings.value(f"fixed_pixels/{device_type}-{precision}"))
+        except (TypeError, ValueError):  # none yet, or not a number (an edited file)
+            return None
+        return value if 0 <= value < float("inf") else None
+
+    def record_fixed_pixels(self, device_type: str, precision: str, value: float | None) -> None:
+        """Remember a run's fixed step cost (smoothed, as the rate is)."""
+        if value is None or not 0 <= value < float("inf"):
+            return
+        before = self.fixed_pixels(device_type, precision)
+        if before is not None:
+            value = 0.5 * value + 0.5 * before
+        self.qsettings.setValue(f"fixed_pixels/{device_type}-{precision}", float(value))
+
     # -- window ------------------------------------------------------------------------
     def window_state(self) -> tuple[QByteArray | None, QByteArray | None]:
         geometry = self.qsettings.value("window/geometry")

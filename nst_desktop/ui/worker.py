@@ -14,6 +14,7 @@ import dataclasses
 import logging
 import threading
 import weakref
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -57,6 +58,8 @@ class StyleJob:
     content: np.ndarray
     styles: tuple[np.ndarray, ...]
     init_image: np.ndarray | None = None
+    # A step's relative cost by its pixels, for the time left (engine.timeleft.TimeLeft).
+    step_cost: Callable[[int], float] | None = None
 
     def validate(self) -> StyleJob:
         """Raise :class:`ParameterError` now, on the caller's thread, rather than in the run."""
@@ -158,6 +161,7 @@ class StyleWorker(QObject):
                 list(job.styles),
                 init_image=job.init_image,
                 network=network,
+                step_cost=job.step_cost,
             )
             if self._cancel.is_set():  # stopped while the network loaded
                 self.transfer.cancel()

@@ -14,6 +14,8 @@ def test_a_run_shows_preview_frames_and_then_the_result(loaded_window, qtbot):
     w = loaded_window
     frames = []
     statuses = []
+    # Nothing measured yet: the first run's time left takes steps in proportion to pixels.
+    assert w.runner.with_step_cost(w.runner.build_job()).step_cost is None
     w.runner.controller.preview_ready.connect(frames.append)
     w.runner.controller.progress.connect(lambda _e: statuses.append(w.status_label.text()))
     assert w.run_button.isEnabled() and w.run_button.text() == "Stylize"
@@ -37,6 +39,12 @@ def test_a_run_shows_preview_frames_and_then_the_result(loaded_window, qtbot):
     # and the run taught the estimate this machine's speed, per plain fp32 step
     assert w.settings.qsettings.contains("rates/cpu")
     assert 0 < w.settings.rate("cpu") < 1e-2
+    # and the fixed cost of a step, which the next run's time left starts from
+    assert set(w.result.step_times) == {18 * 24, 36 * 48}
+    fixed = w.settings.fixed_pixels("cpu", w.result.precision)
+    assert fixed is not None and fixed >= 0
+    cost = w.runner.with_step_cost(w.runner.build_job()).step_cost
+    assert cost is not None and cost(36 * 48) > cost(18 * 24) > 0
     assert not w.progress_bar.isVisibleTo(w) and w.run_button.text() == "Stylize"
     assert w.save_action.isEnabled() and w.params_panel.continue_check.isEnabled()
 

@@ -455,3 +455,54 @@ def test_before_a_first_run_the_cpu_rate_is_the_one_measured_for_its_instruction
     assert CPU_RATES["AVX2"] == DEFAULT_RATES["cpu"]
     settings.record_rate("cpu", 10.0, 1e6)  # a run measures its own, which then wins
     assert settings.rate("cpu") == pytest.approx(1e-5)
+
+
+@pytest.mark.parametrize("fixed", [0.0, 2600.0, 40_000.0])
+@pytest.mark.parametrize("low_memory", [False, True])
+def test_the_fixed_cost_of_a_step_is_recovered_from_a_runs_step_times(fixed, low_memory):
+    """Steps costing (fixed + pixels) x what step_cost knows (size, mode): the fixed part
+    comes back from the smallest and the largest scale, whatever the middle one did."""
+    from nst_desktop.ui.estimate import fixed_pixels, step_cost, step_cost_guess
+
+    p = Params(size=2048, low_memory=low_memory)  # strips from 1024 px: a factor changes
+    sizes = [128 * 96, 512 * 384, 2048 * 1536]
+    times = {px: 3e-6 * step_cost(p, px, "cpu") * (fixed + px) for px in sizes}
+    times[512 * 384] *= 1.5  # not used
+    assert fixed_pixels(times, p, "cpu") == pytest.approx(fixed, abs=1e-3)
+    cost = step_cost_guess(p, "cpu", fixed_pixels(times, p, "cpu"))
+    assert cost is not None
+    small, large = sizes[0], sizes[-1]
+    assert cost(large) / cost(small) == pytest.approx(times[large] / times[small])
+
+
+def test_fixed_costs_out_of_the_model_are_bounded_or_refused():
+    from nst_desktop.ui.estimate import MAX_FIXED_PIXELS, fixed_pixels, step_cost_guess
+
+    p = Params(size=512)
+    # the same time at every size (a GPU on small images): as flat as is kept
+    assert fixed_pixels({12288: 0.004, 196608: 0.004}, p, "cuda") == MAX_FIXED_PIXELS
+    assert fixed_pixels({12288: 0.004, 196608: 0.0039}, p, "cuda") == MAX_FIXED_PIXELS
+    # more than in proportion (caches outgrown beyond what step_cost knows): none
+    assert fixed_pixels({12288: 0.01, 196608: 0.2}, p, "cpu") == 0.0
+    # not two scales, or times that are no times
+    assert fixed_pixels({}, p) is None and fixed_pixels({12288: 0.1}, p) is None
+    assert fixed_pixels({12288: 0.0, 196608: 0.2}, p) is None
+    assert fixed_pixels({12288: float("nan"), 196608: 0.2}, p) is None
+    assert step_cost_guess(p, "cpu", None) is None
+
+
+def test_the_fixed_cost_is_remembered_per_device_and_precision_smoothed(temp_home):
+    from nst_desktop.ui.settings import AppSettings
+
+    settings = AppSettings()
+    assert settings.fixed_pixels("cpu", "fp32") is None
+    settings.record_fixed_pixels("cpu", "fp32", 2000.0)
+    settings.record_fixed_pixels("cpu", "fp32", 4000.0)  # half each, as the rate is
+    settings.record_fixed_pixels("cpu", "fp32", None)
+    settings.record_fixed_pixels("cpu", "fp32", float("inf"))
+    settings.record_fixed_pixels("cpu", "fp32", -5.0)
+    assert settings.fixed_pixels("cpu", "fp32") == pytest.approx(3000.0)
+    assert settings.fixed_pixels("cpu", "bf16") is None
+    assert AppSettings().fixed_pixels("cpu", "fp32") == pytest.approx(3000.0)  # kept
+    settings.set_value("fixed_pixels/cuda-tf32", "junk")
+    assert settings.fixed_pixels("cuda", "tf32") is None
