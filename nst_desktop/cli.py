@@ -54,6 +54,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     ap.add_argument("content", nargs="?", help="the photo to restyle")
     ap.add_argument("styles", nargs="*", metavar="STYLE", help="one or more style images")
+    # As the window takes them (nst-desktop --content photo.jpg --style painting.jpg): with
+    # --content every positional image is a style.
+    ap.add_argument("--content", dest="content_option", metavar="PATH",
+                    help="the photo, as the window takes it")
+    ap.add_argument("--style", dest="style_option", metavar="PATH", nargs="+",
+                    action="extend", default=[], help="style images, as the window takes them")
     ap.add_argument("-o", "--output", help="where to write the result (.png .jpg .webp .tif)")
     ap.add_argument("--version", action="version", version=f"nst-desktop {__version__}")
     ap.add_argument("--params-from", metavar="PNG", help="take every parameter from a saved result")
@@ -174,6 +180,14 @@ _SIMPLE = [
 ]
 
 
+def input_paths(args: argparse.Namespace) -> tuple[str | None, list[str]]:
+    """The photo and the paintings named, positionally or as the window takes them."""
+    if args.content_option:
+        positional = [args.content] if args.content else []
+        return args.content_option, [*positional, *args.styles, *args.style_option]
+    return args.content, [*args.styles, *args.style_option]
+
+
 def params_from_args(args: argparse.Namespace) -> Any:
     from nst_desktop.core.imageio import read_params
     from nst_desktop.engine.params import Params, StyleInput
@@ -198,15 +212,16 @@ def params_from_args(args: argparse.Namespace) -> Any:
         changes["preview_every"] = args.preview_every
     elif args.save_every:
         changes["preview_every"] = args.save_every
-    content = args.content or base.content
-    style_paths = list(args.styles) or [s.path for s in base.styles]
+    content, given_styles = input_paths(args)
+    content = content or base.content
+    style_paths = given_styles or [s.path for s in base.styles]
     if args.blend is not None:
         if len(args.blend) != len(style_paths):
             raise ParameterError(
                 f"--blend has {len(args.blend)} weights for {len(style_paths)} style images."
             )
         weights = list(args.blend)
-    elif args.styles:
+    elif given_styles:
         weights = [1.0] * len(style_paths)
     else:
         weights = [s.weight for s in base.styles]

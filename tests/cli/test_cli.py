@@ -58,6 +58,37 @@ def test_progress_bar_and_intermediate_saves(images, tmp_path, capsys):
 
 
 @pytest.mark.parametrize(
+    "argv",
+    [
+        ["--content", "{c}", "--style", "{s}", "{t}"],  # as the window takes them
+        ["--content", "{c}", "{s}", "{t}"],  # with --content every positional is a style
+        ["--style", "{s}", "{t}", "--content", "{c}"],
+        ["{c}", "{s}", "--style", "{t}"],
+        ["{c}", "--style", "{s}", "--style", "{t}"],
+    ],
+)
+def test_the_photo_and_paintings_can_be_named_as_the_window_takes_them(images, argv):
+    """`nst-desktop --content photo.jpg --style painting.jpg` opens the window; the same words
+    given to the CLI said "ambiguous option: --content could match --content-weight,
+    --content-layers". Every way names the same run as `nst-desktop-cli photo a b`."""
+    fmt = {k: str(v) for k, v in images.items()}
+    args = cli.build_parser().parse_args([a.format(**fmt) for a in argv] + ["-o", "x.png"])
+    params = cli.params_from_args(args)
+    assert params.content == fmt["c"]
+    assert [st.path for st in params.styles] == [fmt["s"], fmt["t"]]
+    assert [st.weight for st in params.styles] == [1.0, 1.0]
+
+
+def test_a_run_named_as_the_window_takes_it_writes_its_result(images, tmp_path):
+    out = tmp_path / "out.png"
+    code = cli.main(["--content", str(images["c"]), "--style", str(images["s"]),
+                     "--blend", "2", "-o", str(out), *FAST])
+    assert code == 0
+    p = read_params(out)
+    assert p.content == str(images["c"]) and [s.path for s in p.styles] == [str(images["s"])]
+
+
+@pytest.mark.parametrize(
     "argv, message",
     [
         (["{missing}", "{s}", "-o", "{out}"], "no such file"),
