@@ -88,10 +88,18 @@ def open_window(args: argparse.Namespace, theme: ThemeController | None = None) 
     attach_library(window)
     content = args.content or (args.files[0] if args.files else None)
     styles = [*args.files[1:], *args.style] if not args.content else [*args.files, *args.style]
-    if content:
-        window.inputs.open_path(str(Path(content).expanduser()), "content")
-    for style in styles:
-        window.inputs.open_path(str(Path(style).expanduser()), "style")
+    named = [(content, "content")] if content else []
+    named += [(style, "style") for style in styles]
+    # A file that cannot be opened is said once the window is there, all such files in one
+    # message: a launcher's %F with two damaged files showed two dialogs over no window.
+    problems = [
+        problem
+        for path, kind in named
+        if (problem := window.inputs.open_quietly(str(Path(path).expanduser()), kind))
+    ]
+    if problems:
+        title = "Cannot open image" if len(problems) == 1 else "Cannot open images"
+        window.warn_when_shown(title, "\n\n".join(problems))
     if args.size:
         window.model.set_value("size", int(args.size))
     window.show_startup_problems()  # again: opening the images said other things since

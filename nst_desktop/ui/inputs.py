@@ -253,6 +253,13 @@ class Inputs(QObject):
 
     def open_path(self, path: str, kind: str) -> bool:
         """Load ``path`` as the photo, a style or a result; a clear message on failure."""
+        problem = self.open_quietly(path, kind)
+        if problem is not None:
+            QMessageBox.warning(self.window, "Cannot open image", problem)
+        return problem is None
+
+    def open_quietly(self, path: str, kind: str) -> str | None:
+        """:meth:`open_path` without the dialog: what went wrong, or None."""
         try:
             with busy_cursor():
                 image = load_image(path)
@@ -263,10 +270,9 @@ class Inputs(QObject):
                 else:
                     self.set_content(image)
         except ImageLoadError as exc:
-            QMessageBox.warning(self.window, "Cannot open image", str(exc))
             self.window.show_status(str(exc))
-            return False
-        return True
+            return str(exc)
+        return None
 
     def fill_recent_menu(self) -> None:
         menu = self.window.recent_menu

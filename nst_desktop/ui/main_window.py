@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QRect, QSize, Qt
+from PySide6.QtCore import QRect, QSize, Qt, QTimer
 from PySide6.QtGui import (
     QAction,
     QCloseEvent,
@@ -149,6 +149,7 @@ class MainWindow(QMainWindow):
         self.result: Result | None = None
         self.close_pending = False
         self._shown_once = False
+        self._pending_warnings: list[tuple[str, str]] = []  # (title, text) for when shown
 
         self._build_panes()
         self._build_docks()
@@ -365,6 +366,18 @@ class MainWindow(QMainWindow):
         if self.startup_problems:
             self.show_status(" ".join(self.startup_problems))
 
+    def warn_when_shown(self, title: str, text: str) -> None:
+        """A warning over the window: now if it is on screen, else once it is."""
+        if self._shown_once:
+            QMessageBox.warning(self, title, text)
+        else:
+            self._pending_warnings.append((title, text))
+
+    def _show_pending_warnings(self) -> None:
+        pending, self._pending_warnings = self._pending_warnings, []
+        for title, text in pending:
+            QMessageBox.warning(self, title, text)
+
     def show_about(self) -> None:
         from nst_desktop import __version__
 
@@ -389,6 +402,8 @@ class MainWindow(QMainWindow):
         if not self._shown_once:
             # The docks have taken their widths now: give the result most of what is left.
             self._shown_once = True
+            if self._pending_warnings:  # after the window has been painted
+                QTimer.singleShot(0, self._show_pending_warnings)
             total = sum(self.main_splitter.sizes())
             inputs = round(total * INPUTS_SHARE)
             self.main_splitter.setSizes([inputs, total - inputs])

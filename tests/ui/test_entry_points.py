@@ -65,7 +65,42 @@ def test_plain_file_arguments_open_photo_then_paintings(qtbot, content_file, sty
 def test_a_missing_command_line_image_is_a_message_not_a_crash(qtbot, dialogs, tmp_path):
     window = open_window(parse_args(["--content", str(tmp_path / "gone.jpg")]))
     qtbot.addWidget(window)
-    assert window.content is None and "gone.jpg" in dialogs.texts()
+    assert window.content is None and "gone.jpg" in window.status_label.text()
+    window.show()
+    qtbot.waitUntil(lambda: "gone.jpg" in dialogs.texts())
+
+
+def test_images_that_cannot_be_opened_are_said_in_one_message_over_the_window(
+        qtbot, monkeypatch, tmp_path, style_file):
+    """A launcher's %F with a damaged photo and a file that is no image: one warning, once
+    the window is on screen (it showed a dialog per file over no window), and the painting
+    that could be opened is open."""
+    from PySide6.QtWidgets import QMessageBox
+
+    shown = []
+
+    def warning(parent, title, text, *rest):
+        shown.append((parent.isVisible(), title, text))
+        return QMessageBox.StandardButton.Ok
+
+    monkeypatch.setattr(QMessageBox, "warning", staticmethod(warning))
+    damaged = tmp_path / "damaged.jpg"
+    damaged.write_bytes(b"\xff\xd8\xff\xe0" + b"\0" * 40)
+    notes = tmp_path / "notes.png"
+    notes.write_text("not a picture")
+    window = open_window(parse_args([str(damaged), str(style_file), str(notes)]))
+    qtbot.addWidget(window)
+    assert shown == []  # nothing over no window
+    assert window.content is None
+    assert [e.image.path for e in window.style_pane.entries] == [str(style_file)]
+    window.show()
+    qtbot.waitUntil(lambda: bool(shown))
+    assert len(shown) == 1
+    visible, title, text = shown[0]
+    assert visible and title == "Cannot open images"
+    assert "damaged.jpg" in text and "notes.png" in text
+    window.warn_when_shown("Later", "now at once")  # once shown, a warning is not held back
+    assert shown[-1] == (True, "Later", "now at once")
 
 
 def test_icon_lookup_never_fails():
