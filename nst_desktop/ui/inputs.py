@@ -98,7 +98,9 @@ class Inputs(QObject):
             for image in images:
                 self.add_style(image)
 
-    def _load_paths(self, paths: list[str]) -> list[LoadedImage]:
+    def _load_paths(self, paths: list[str], warn: bool = True) -> list[LoadedImage]:
+        """The images of ``paths`` that open; what went wrong with the others in one warning
+        (as Open Photo has; only the status line where ``warn`` is False)."""
         images, problems = [], []
         with busy_cursor():
             for path in paths:
@@ -108,6 +110,9 @@ class Inputs(QObject):
                     problems.append(str(exc))
         if problems:
             self.window.show_status(problems[0])
+            if warn:
+                title = "Cannot open image" if len(problems) == 1 else "Cannot open images"
+                QMessageBox.warning(self.window, title, "\n\n".join(problems))
         return images
 
     # -- restoring a saved result -----------------------------------------------------------------
@@ -140,7 +145,9 @@ class Inputs(QObject):
                 found.append("photo")
             except ImageLoadError:
                 pass
-        styles = self._load_paths([s.path for s in params.styles if Path(s.path).is_file()])
+        # what is not found or will not open is said in the status line ("... not found")
+        styles = self._load_paths([s.path for s in params.styles if Path(s.path).is_file()],
+                                  warn=False)
         if styles:
             w.style_pane.clear()
             weights = {s.path: s.weight for s in params.styles}

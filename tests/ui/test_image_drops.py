@@ -290,3 +290,41 @@ def test_the_wait_cursor_shows_while_an_image_opens_and_never_stays(
     assert seen == [Qt.CursorShape.WaitCursor] * 3
     assert at_warning == [None]  # the message about the broken file came without it
     assert cursor_now() is None
+
+
+def test_open_style_with_a_file_that_will_not_open_warns_and_keeps_the_rest(
+        window, dialogs, monkeypatch, tmp_path, style_file, style_file_2):
+    """Open Style… with several paintings chosen: those that open replace the styles, and
+    the ones that do not are said in one warning, as Open Photo… says its one (they were
+    only in the status line, the first of them)."""
+    from PySide6.QtWidgets import QFileDialog
+
+    broken = tmp_path / "broken.jpg"
+    broken.write_bytes(b"\xff\xd8\xff\xe0" + b"\0" * 40)
+    notes = tmp_path / "notes.png"
+    notes.write_text("not a picture")
+    chosen = [str(broken), str(style_file), str(notes)]
+    monkeypatch.setattr(QFileDialog, "getOpenFileNames",
+                        staticmethod(lambda *a, **k: (chosen, "")))
+    window.add_style_action.trigger()
+    assert [e.image.path for e in window.style_pane.entries] == [str(style_file)]
+    warnings = dialogs.named("warning")
+    assert len(warnings) == 1 and warnings[0][0] == "Cannot open images"
+    assert "broken.jpg" in warnings[0][1] and "notes.png" in warnings[0][1]
+    # Add Style to Blend… with one good and one bad: added to the blend, one warning.
+    chosen = [str(style_file_2), str(notes)]
+    window.blend_style_action.trigger()
+    assert [e.image.path for e in window.style_pane.entries] == [str(style_file),
+                                                                 str(style_file_2)]
+    assert len(dialogs.named("warning")) == 2
+    assert dialogs.named("warning")[1][0] == "Cannot open image"
+
+
+def test_a_recent_painting_that_no_longer_opens_is_warned_about(window, dialogs, tmp_path,
+                                                                 style_file):
+    damaged = tmp_path / "was_fine.png"
+    damaged.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 40)  # overwritten since it was opened
+    window.inputs.open_recent(str(style_file), "style")
+    window.inputs.open_recent(str(damaged), "style")
+    assert [e.image.path for e in window.style_pane.entries] == [str(style_file)]
+    assert "was_fine.png" in dialogs.named("warning")[0][1]
