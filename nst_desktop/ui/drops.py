@@ -37,6 +37,7 @@ class DropOutcome:
     images: list[LoadedImage] = field(default_factory=list)
     remote_urls: list[str] = field(default_factory=list)
     refusal: str = ""  # non-empty when nothing usable was found
+    skipped: str = ""  # non-empty when some images loaded and other items did not: why
 
 
 def may_hold_image(mime: QMimeData | None) -> bool:
@@ -63,7 +64,7 @@ def read_images(mime: QMimeData | None, *, max_images: int = 16) -> DropOutcome:
     Order of preference: local files (the original, with its metadata), then
     encoded image bytes, then a QImage, then remote URLs (reported, not
     fetched). Files that fail to load are reported in ``refusal`` when nothing
-    else loaded.
+    else loaded, in ``skipped`` when something did.
     """
     out = DropOutcome()
     if mime is None:
@@ -100,6 +101,12 @@ def read_images(mime: QMimeData | None, *, max_images: int = 16) -> DropOutcome:
                     out.images.append(load_image_bytes(qimage_to_png_bytes(qimage), name=name))
         except ImageLoadError as exc:
             problems.append(str(exc))
+    if out.images and problems:
+        out.skipped = (
+            problems[0]
+            if len(problems) == 1
+            else f"{len(problems)} of the dropped items were not opened: " + problems[0]
+        )
     if not out.images:
         out.remote_urls = remote
     if not out.images and not out.remote_urls:

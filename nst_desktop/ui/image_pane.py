@@ -112,6 +112,9 @@ class ImagePane(QFrame):
                 self.message_label.hide()
                 for image in outcome.images:
                     self.image_dropped.emit(image)
+                if outcome.skipped:  # the rest of a drop of several, which did not open
+                    self.show_refusal(outcome.skipped)
+                    self.drop_refused.emit(outcome.skipped)
                 return True
         if outcome.remote_urls:
             self.remote_url_dropped.emit(outcome.remote_urls[0])

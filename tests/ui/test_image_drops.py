@@ -328,3 +328,21 @@ def test_a_recent_painting_that_no_longer_opens_is_warned_about(window, dialogs,
     window.inputs.open_recent(str(damaged), "style")
     assert [e.image.path for e in window.style_pane.entries] == [str(style_file)]
     assert "was_fine.png" in dialogs.named("warning")[0][1]
+
+
+def test_a_drop_of_several_says_which_did_not_open(window, tmp_path, style_file, style_file_2):
+    """Three paintings dropped, one of them damaged: the two become the blend, and the pane
+    and the status line say what became of the third (it vanished without a word)."""
+    broken = tmp_path / "broken.png"
+    broken.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 40)
+    drop(window.style_pane, url_mime(style_file, broken, style_file_2))
+    assert [e.name for e in window.style_pane.entries] == ["painting.png", "painting2.png"]
+    assert "broken.png" in window.style_pane.refusal_text()
+    assert "broken.png" in window.status_label.text()
+    notes = tmp_path / "notes.txt"
+    notes.write_text("not a picture")
+    drop(window.style_pane, url_mime(notes, style_file, broken))
+    assert "2 of the dropped items were not opened" in window.style_pane.refusal_text()
+    # A drop that all opens says nothing of the kind.
+    drop(window.style_pane, url_mime(style_file))
+    assert window.style_pane.refusal_text() == ""
