@@ -112,6 +112,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     theme = ThemeController(app)
     window = open_window(args, theme)
     theme.set_appearance(str(window.settings.value("window/appearance", "system")))
+    window.fit_screen()
     window.show()
     if args.run:
         QTimer.singleShot(0, window.runner.start)

@@ -300,6 +300,27 @@ class MainWindow(QMainWindow):
         if not self.state_restored:  # else it stays where the person left it
             dock.show()
 
+    def fit_screen(self, available: QRect | None = None) -> bool:
+        """A first window (no layout saved) that its screen is too narrow to hold with the
+        gallery beside the photo, the result and the parameters (a 1366 x 768 laptop at
+        150 %, 911 px wide, where the window needs 960) opens without the gallery and the
+        history, which the View menu shows: else the parameters and the Stylize button lie
+        past the screen's edge. Returns whether it did."""
+        if self.state_restored:
+            return False
+        available = available if available is not None else self.screen().availableGeometry()
+        docks = [d for d in (self.gallery_dock, self.history_dock) if not d.isHidden()]
+        if not docks or self.minimumSizeHint().width() <= available.width():
+            return False
+        for dock in docks:
+            dock.hide()
+        place = first_window_geometry(available, self.minimumSizeHint())
+        self.resize(place.size())
+        self.move(place.topLeft())
+        hint = "The gallery is hidden so that the window fits this screen: View ▸ Gallery shows it."
+        self.show_status(" ".join([*self.startup_problems, hint]))  # said before, said still
+        return True
+
     def gallery_title(self, path: str) -> str | None:
         """The gallery's title for a style file, or None when it is not a gallery style."""
         return self.style_namer(path) if self.style_namer is not None and path else None

@@ -142,3 +142,42 @@ def test_a_style_name_in_a_narrow_pane_shows_its_start(qtbot, tmp_path, style_im
     shown = label.shown_text()
     assert shown.endswith("…") and len(shown) >= 4, shown  # narrow enough to be elided
     assert label.text().startswith(shown[:-1]), shown
+
+
+def test_a_first_window_on_a_screen_too_narrow_for_the_gallery_opens_without_it(qtbot):
+    """A 1366 x 768 laptop at 150 % has 911 x 480 px free: the window needs 960 with the
+    gallery, and its parameters and Stylize button would lie past the screen's right edge."""
+    narrow = QRect(0, 0, 911, 480)
+    window = open_window(parse_args([]))
+    qtbot.addWidget(window)
+    assert not window.gallery_dock.isHidden()
+    assert window.minimumSizeHint().width() > narrow.width()
+    window.startup_problems.append("The run history cannot be opened: (a test).")
+    assert window.fit_screen(narrow)
+    assert "The run history cannot be opened" in window.status_label.text()  # still said
+    assert window.gallery_dock.isHidden() and window.history_dock.isHidden()
+    assert window.width() <= narrow.width() and window.minimumSizeHint().width() <= 911
+    assert "View ▸ Gallery" in window.status_label.text()
+    assert not window.gallery_dock.toggleViewAction().isChecked()
+    window.show()
+    qtbot.waitExposed(window)
+    assert narrow.contains(window.geometry())
+    assert window.params_dock.isVisible() and window.run_button.isVisible()
+    window.gallery_dock.toggleViewAction().trigger()  # the View menu brings it back
+    assert window.gallery_dock.isVisible()
+    assert window.close()
+
+
+def test_a_screen_wide_enough_keeps_the_gallery(qtbot):
+    window = open_window(parse_args([]))
+    qtbot.addWidget(window)
+    assert not window.fit_screen(QRect(0, 0, 1366, 728))
+    assert not window.gallery_dock.isHidden()
+    assert window.close()
+    # A window whose layout was saved keeps it, the gallery where the person left it.
+    again = open_window(parse_args([]))
+    qtbot.addWidget(again)
+    assert again.state_restored
+    assert not again.fit_screen(QRect(0, 0, 911, 480))
+    assert not again.gallery_dock.isHidden()
+    assert again.close()
