@@ -75,6 +75,7 @@ class HistoryEntry:
     params_data: dict[str, Any] = field(compare=False, repr=False)
     elapsed: float = 0.0  # seconds the run took
     device: str = ""
+    precision: str = ""  # what the run computed in ("fp32", "tf32", "bf16"); "" before it was kept
     width: int = 0
     height: int = 0
     style_titles: tuple[str, ...] = ()  # names to show for the styles, when known
@@ -105,7 +106,8 @@ class HistoryEntry:
     def summary(self) -> str:
         when = time.strftime("%Y-%m-%d %H:%M", time.localtime(self.created))
         size = unbroken(f"{self.width} × {self.height}")
-        return f"{when} · {size} · {unbroken(_duration(self.elapsed))} on {self.device.upper()}"
+        where = self.device.upper() + (f", {self.precision.upper()}" if self.precision else "")
+        return f"{when} · {size} · {unbroken(_duration(self.elapsed))} on {where}"
 
 
 class HistoryStore:
@@ -123,7 +125,8 @@ class HistoryStore:
 
     # -- writing ---------------------------------------------------------------------
     def record(self, result: Path | str | np.ndarray, params: Params, elapsed: float,
-               device: str, *, style_titles: Sequence[str] = ()) -> HistoryEntry:
+               device: str, *, style_titles: Sequence[str] = (),
+               precision: str = "") -> HistoryEntry:
         """Keep a finished run. ``result`` is the saved file or the RGB image
         (float 0..1 or uint8, H x W x 3); ``style_titles`` are names to show for
         the styles (e.g. their gallery titles), in the order of ``params.styles``."""
@@ -155,6 +158,7 @@ class HistoryStore:
                 "params": params.to_dict(),
                 "elapsed": float(elapsed),
                 "device": str(device),
+                "precision": str(precision),
                 "width": int(width),
                 "height": int(height),
                 "style_titles": [str(t) for t in style_titles],
@@ -230,6 +234,7 @@ class HistoryStore:
                 params_data=dict(data.get("params", {})),
                 elapsed=float(data.get("elapsed", 0.0)),
                 device=str(data.get("device", "")),
+                precision=str(data.get("precision", "")),
                 width=int(data.get("width", 0)),
                 height=int(data.get("height", 0)),
                 style_titles=tuple(str(t) for t in data.get("style_titles", [])),

@@ -39,17 +39,18 @@ class _RecordRelay(QObject):
 class _RecordJob(QRunnable):
     def __init__(self, store: HistoryStore, result: Path | np.ndarray, params: Params,
                  elapsed: float, device: str, titles: list[str], relay: _RecordRelay,
-                 closing: threading.Event) -> None:
+                 closing: threading.Event, precision: str = "") -> None:
         super().__init__()
         self.setAutoDelete(True)
-        self._args = (store, result, params, elapsed, device, titles)
+        self._args = (store, result, params, elapsed, device, titles, precision)
         self._relay = relay
         self._closing = closing
 
     def run(self) -> None:
-        store, result, params, elapsed, device, titles = self._args
+        store, result, params, elapsed, device, titles, precision = self._args
         try:
-            entry = store.record(result, params, elapsed, device, style_titles=titles)
+            entry = store.record(result, params, elapsed, device, style_titles=titles,
+                                 precision=precision)
         except NSTError as exc:
             message = f"The run could not be added to the history: {exc}"
             if not self._closing.is_set():
@@ -142,14 +143,14 @@ class HistoryPanel(QWidget):
 
     # -- recording -------------------------------------------------------------------------
     def record_result(self, result: str | Path | np.ndarray, params: Params, elapsed: float,
-                      device: str) -> None:
+                      device: str, precision: str = "") -> None:
         """Add a finished run (the saved file, or the RGB image) in the background."""
         # A copy of an array: the caller may reuse its buffer while this is written.
         kept = np.array(result, copy=True) if isinstance(result, np.ndarray) else Path(result)
         titles = [(self.style_namer(s.path) if self.style_namer else None) or ""
                   for s in params.styles]
         self._pool.start(_RecordJob(self.store, kept, params, elapsed, device, titles,
-                                    self._relay, self._closing))
+                                    self._relay, self._closing, precision))
 
     def on_relay_recorded(self, entry: HistoryEntry) -> None:
         if self._closing.is_set():  # recorded while the window closed: listed next time

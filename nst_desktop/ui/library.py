@@ -197,7 +197,8 @@ class Library(QObject):
     def on_run_finished(self, result: Result) -> None:
         """Keep every finished run (a stopped one is not finished)."""
         if self.history is not None and not self._closed:
-            self.history.record_result(result.image, result.params, result.elapsed, result.device)
+            self.history.record_result(result.image, result.params, result.elapsed, result.device,
+                                       result.precision)
 
     def on_history_open_requested(self, path: str) -> None:
         self.window.inputs.show_kept_result(path)

@@ -25,6 +25,17 @@ def params():
                   size=64, style_weight=35.0, seed=3)
 
 
+def test_an_entry_says_the_precision_it_was_computed_in(content_image, params):
+    """As the status line says "on CPU, BF16."; entries kept before it was recorded say only
+    the device."""
+    store = HistoryStore()
+    old = store.record(content_image, params, elapsed=12.5, device="cpu")
+    assert old.precision == "" and old.summary.endswith("on CPU")
+    bf16 = store.record(content_image, params, elapsed=3.0, device="cuda:0", precision="bf16")
+    assert bf16.summary.endswith("on CUDA:0, BF16")
+    assert {e.id: e.precision for e in store.entries()} == {old.id: "", bf16.id: "bf16"}
+
+
 def test_record_an_rgb_result(content_image, params):
     store = HistoryStore()
     entry = store.record(content_image, params, elapsed=12.5, device="cpu")

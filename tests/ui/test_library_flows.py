@@ -201,6 +201,8 @@ def test_a_finished_run_is_recorded_with_the_gallery_titles(win, qtbot, content_
     assert history.entry_ids() == [entry.id]
     assert entry.title == "photo × Gamma"
     assert entry.params == win.result.params and entry.device == "cpu"
+    assert entry.precision == win.result.precision != ""  # "on CPU, BF16", as the status says
+    assert entry.summary.endswith(f"on CPU, {win.result.precision.upper()}")
     kept = load_image(entry.result_path)
     assert kept.rgb.shape == win.result.image.shape
     assert kept.params == win.result.params  # a kept result restores like a saved one
