@@ -12,7 +12,8 @@ Instead the rest of the current scale is timed by that scale's own steps after i
 first also carries the scale's set-up). A later scale's step is predicted from the scales timed
 so far: as a fixed cost plus a cost per pixel once two scales have been timed, and each later
 scale gets one step more for its set-up. While only one scale has been timed, a step's cost is
-taken in proportion to ``cost(pixels)``: the pixels themselves unless the caller knows better.
+taken in proportion to ``cost(pixels)`` (also while the scales timed took no longer on more
+pixels, where no fit holds): the pixels themselves unless the caller knows better.
 In proportion to the pixels errs long where a fixed cost weighs: on 2 CPU cores 1.06-1.25x
 through a default 512 px run's first scale (4 runs; 1.9x at a slow early step), 5-8x on a
 GPU-like run whose steps all take as long. The window passes the fixed cost its earlier runs on
@@ -50,6 +51,10 @@ class TimeLeft:
             fixed = self._timed[largest] - per_pixel * largest
             if per_pixel > 0 and fixed >= 0:
                 return fixed + per_pixel * pixels
+            if per_pixel > 0:  # more than in proportion (noise, or caches outgrown)
+                return self._timed[largest] * pixels / largest
+        # One scale timed, or steps no longer on more pixels (a GPU's small scales): the
+        # caller's cost where it has one.
         if self.cost is not None:
             ours, theirs = self.cost(largest), self.cost(pixels)
             if ours > 0 and theirs > 0:

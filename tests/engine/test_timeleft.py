@@ -103,3 +103,20 @@ def test_a_cost_that_is_no_use_falls_back_to_the_pixels():
     clock.step_done(0, 1, 0.0)
     assert clock.step_done(0, 2, 1.0) == pytest.approx(1.0 + 3 * 4.0)
     assert clock.timed == {100: 1.0}
+
+
+def test_once_two_scales_are_timed_the_runs_own_times_outweigh_the_cost():
+    # Steps growing faster than the pixels (a fit with a negative fixed cost): in proportion
+    # to the largest scale timed, not by the caller's cost (on a 1024 px CPU run a cost with
+    # the CPU size factors said 1.34x the time left there, in proportion 1.12x).
+    clock = TimeLeft([100, 400, 1600], [2, 2, 1], cost=lambda px: float(px * px))
+    clock.step_done(0, 1, 0.0)
+    clock.step_done(0, 2, 1.0)  # 1 s a step on 100 px
+    clock.step_done(1, 1, 10.0)
+    assert clock.step_done(1, 2, 15.0) == pytest.approx(2 * 5.0 * 4)  # 5 s on 400: x4 at 1600
+    # Steps that took no longer on more pixels: the cost, where no fit holds.
+    flat = TimeLeft([100, 400, 1600], [2, 2, 1], cost=lambda px: 1.0)
+    flat.step_done(0, 1, 0.0)
+    flat.step_done(0, 2, 1.0)
+    flat.step_done(1, 1, 2.0)
+    assert flat.step_done(1, 2, 2.9) == pytest.approx(2 * 0.9)
