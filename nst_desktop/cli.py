@@ -185,6 +185,11 @@ def input_paths(args: argparse.Namespace) -> tuple[str | None, list[str]]:
     if args.content_option:
         positional = [args.content] if args.content else []
         return args.content_option, [*positional, *args.styles, *args.style_option]
+    if not args.content and args.style_option and not args.params_from:
+        from nst_desktop.errors import ParameterError
+
+        raise ParameterError("No photo given: --style takes every image after it as a style; "
+                             "name the photo first, or with --content PATH.")
     return args.content, [*args.styles, *args.style_option]
 
 

@@ -103,6 +103,7 @@ def test_a_run_named_as_the_window_takes_it_writes_its_result(images, tmp_path):
         (["{c}", "{s}"], "-o OUT"),
         (["{c}", "-o", "{out}"], "No style image"),
         (["--params-from", "{s}", "-o", "{out}"], "holds no nst_desktop parameters"),
+        (["--style", "{s}", "{c}", "-o", "{out}"], "--style takes every image after it"),
     ],
 )
 def test_bad_input_exits_2_with_one_line(images, tmp_path, capsys, argv, message):
