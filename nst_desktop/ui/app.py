@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QApplication
 
 from nst_desktop import __version__
 from nst_desktop.core.paths import APP_ID, APP_NAME, resource_dir
+from nst_desktop.ui.inputs import unopened_warning
 from nst_desktop.ui.library import attach_library
 from nst_desktop.ui.main_window import MainWindow
 from nst_desktop.ui.theme import ThemeController
@@ -98,8 +99,7 @@ def open_window(args: argparse.Namespace, theme: ThemeController | None = None) 
         if (problem := window.inputs.open_quietly(str(Path(path).expanduser()), kind))
     ]
     if problems:
-        title = "Cannot open image" if len(problems) == 1 else "Cannot open images"
-        window.warn_when_shown(title, "\n\n".join(problems))
+        window.warn_when_shown(*unopened_warning(problems))
     if args.size:
         window.model.set_value("size", int(args.size))
     window.show_startup_problems()  # again: opening the images said other things since

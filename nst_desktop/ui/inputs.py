@@ -25,6 +25,12 @@ if TYPE_CHECKING:
 RESTORED_KEYS = sorted(PARAM_KEYS - {"content", "styles", "init_image", "device"})
 
 
+def unopened_warning(problems: list[str]) -> tuple[str, str]:
+    """The title and text of one warning about the files that would not open."""
+    title = "Cannot open image" if len(problems) == 1 else "Cannot open images"
+    return title, "\n\n".join(problems)
+
+
 class Inputs(QObject):
     """Routes images from every source to the right place. No signals."""
 
@@ -111,8 +117,7 @@ class Inputs(QObject):
         if problems:
             self.window.show_status(problems[0])
             if warn:
-                title = "Cannot open image" if len(problems) == 1 else "Cannot open images"
-                QMessageBox.warning(self.window, title, "\n\n".join(problems))
+                QMessageBox.warning(self.window, *unopened_warning(problems))
         return images
 
     # -- restoring a saved result -----------------------------------------------------------------
@@ -262,7 +267,7 @@ class Inputs(QObject):
         """Load ``path`` as the photo, a style or a result; a clear message on failure."""
         problem = self.open_quietly(path, kind)
         if problem is not None:
-            QMessageBox.warning(self.window, "Cannot open image", problem)
+            QMessageBox.warning(self.window, *unopened_warning([problem]))
         return problem is None
 
     def open_quietly(self, path: str, kind: str) -> str | None:
