@@ -180,17 +180,25 @@ _SIMPLE = [
 ]
 
 
+def split_inputs(content: str | None, positional: Sequence[str],
+                 styles: Sequence[str]) -> tuple[str | None, list[str]]:
+    """The photo and the paintings, as both commands take them: the photo is ``content``
+    (--content) if given, and every positional image a painting; else the first positional
+    image is the photo and the rest paintings, beside ``styles`` (--style)."""
+    if content:
+        return content, [*positional, *styles]
+    return (positional[0] if positional else None), [*positional[1:], *styles]
+
+
 def input_paths(args: argparse.Namespace) -> tuple[str | None, list[str]]:
     """The photo and the paintings named, positionally or as the window takes them."""
-    if args.content_option:
-        positional = [args.content] if args.content else []
-        return args.content_option, [*positional, *args.styles, *args.style_option]
-    if not args.content and args.style_option and not args.params_from:
+    positional = [p for p in (args.content, *args.styles) if p]
+    if args.style_option and not (args.content_option or positional or args.params_from):
         from nst_desktop.errors import ParameterError
 
         raise ParameterError("No photo given: --style takes every image after it as a style; "
                              "name the photo first, or with --content PATH.")
-    return args.content, [*args.styles, *args.style_option]
+    return split_inputs(args.content_option, positional, args.style_option)
 
 
 def params_from_args(args: argparse.Namespace) -> Any:

@@ -12,6 +12,7 @@ from PySide6.QtGui import QGuiApplication, QIcon
 from PySide6.QtWidgets import QApplication
 
 from nst_desktop import __version__
+from nst_desktop.cli import split_inputs
 from nst_desktop.core.paths import APP_ID, APP_NAME, resource_dir
 from nst_desktop.ui.inputs import unopened_warning
 from nst_desktop.ui.library import attach_library
@@ -87,8 +88,7 @@ def open_window(args: argparse.Namespace, theme: ThemeController | None = None) 
     the images named on the command line."""
     window = MainWindow(theme=theme)
     attach_library(window)
-    content = args.content or (args.files[0] if args.files else None)
-    styles = [*args.files[1:], *args.style] if not args.content else [*args.files, *args.style]
+    content, styles = split_inputs(args.content, args.files, args.style)
     named = [(content, "content")] if content else []
     named += [(style, "style") for style in styles]
     # A file that cannot be opened is said once the window is there, all such files in one
