@@ -440,7 +440,7 @@ class StyleTransfer:
         step_cost: Callable[[int], float] | None = None,
     ) -> None:
         """``step_cost``: a step's cost by its pixels, relative (timeleft.TimeLeft's cost), for
-        the time left while only one scale has been timed."""
+        the time left where the scales timed give no fit (one of them, or flat steps)."""
         params.validate()
         if not styles:
             raise ParameterError("At least one style image is needed.")

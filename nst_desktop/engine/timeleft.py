@@ -35,7 +35,7 @@ class TimeLeft:
             raise ValueError("one iteration count per scale")
         self.pixels = list(pixels)
         self.iterations = list(iterations)
-        self.cost = cost  # a step's relative cost by its pixels, for the one-scale guess
+        self.cost = cost  # a step's relative cost by its pixels, where no fit holds
         self._first_done = 0.0  # when the current scale's first step ended
         self._timed: dict[int, float] = {}  # pixels -> seconds per step, of each scale timed
 
