@@ -11,6 +11,7 @@ of a process that was killed mid-write.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import shutil
 import stat
@@ -20,6 +21,23 @@ from pathlib import Path
 from typing import BinaryIO
 
 TEMP_PREFIX = ".tmp-"
+
+
+def write_error_reason(folder: Path, error: OSError) -> str:
+    """Why a write into ``folder`` failed, in words fit to show ("the disk is full (no space
+    left in /media/card)"), for a message that says what could not be written."""
+    code = error.errno
+    if code in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)):
+        return f"the disk is full (no space left in {folder})"
+    if code == errno.EROFS:
+        return f"the folder {folder} is on a read-only disk"
+    if isinstance(error, PermissionError) or code in (errno.EACCES, errno.EPERM):
+        return f"you do not have permission to write to {folder}"
+    if isinstance(error, FileNotFoundError):
+        return f"the folder {folder} does not exist"
+    if code == errno.ENAMETOOLONG:
+        return "the file name is too long"
+    return f"{error.strerror or error} (in {folder})"
 
 
 def fsync_dir(folder: Path) -> None:

@@ -35,6 +35,7 @@ from nst_desktop.core.atomic_files import (
     atomic_replace_dir,
     atomic_write_text,
     remove_quietly,
+    write_error_reason,
 )
 from nst_desktop.core.imagemeta import PARAMS_KEY
 from nst_desktop.core.thumbnails import (
@@ -52,6 +53,7 @@ log = logging.getLogger(__name__)
 ENTRY_VERSION = 1
 ENTRY_FILE = "entry.json"
 THUMBNAIL_FILE = "thumbnail.jpg"
+RECORD_FAILED = "The run could not be added to the history"  # how record()'s write errors begin
 # Results carry their parameters inside the PNG, under the key every saved result uses,
 # so a history result dropped on the window restores its settings like any other.
 PNG_PARAMS_KEY = PARAMS_KEY
@@ -170,8 +172,7 @@ class HistoryStore:
             raise
         except OSError as exc:
             remove_quietly(staging)
-            raise GalleryError(f"The run could not be added to the history: "
-                               f"{exc.strerror or exc}.") from exc
+            raise GalleryError(f"{RECORD_FAILED}: {write_error_reason(self.root, exc)}.") from exc
         except BaseException:
             remove_quietly(staging)
             raise

@@ -6,7 +6,6 @@ temporary file behind and leaves any previous file at the path untouched.
 
 from __future__ import annotations
 
-import errno
 import os
 import re
 from pathlib import Path
@@ -16,7 +15,7 @@ import numpy as np
 from PIL import Image
 
 from nst_desktop.core import imageencode
-from nst_desktop.core.atomic_files import write_bytes_atomic
+from nst_desktop.core.atomic_files import write_bytes_atomic, write_error_reason
 from nst_desktop.errors import ImageSaveError, ParameterError
 
 if TYPE_CHECKING:
@@ -160,18 +159,7 @@ def _as_unit_float(array: np.ndarray) -> np.ndarray:
 
 
 def _save_error_message(label: str, folder: Path, error: OSError) -> str:
-    code = error.errno
-    if code in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)):
-        return f"Cannot save {label}: the disk is full (no space left in {folder})."
-    if code == errno.EROFS:
-        return f"Cannot save {label}: the folder {folder} is on a read-only disk."
-    if isinstance(error, PermissionError) or code in (errno.EACCES, errno.EPERM):
-        return f"Cannot save {label}: you do not have permission to write to {folder}."
-    if isinstance(error, FileNotFoundError):
-        return f"Cannot save {label}: the folder {folder} does not exist."
-    if code == errno.ENAMETOOLONG:
-        return f"Cannot save {label}: the file name is too long."
-    return f"Cannot save {label} in {folder}: {error.strerror or error}."
+    return f"Cannot save {label}: {write_error_reason(folder, error)}."
 
 
 # -- names ---------------------------------------------------------------------------------

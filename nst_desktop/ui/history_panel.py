@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from nst_desktop.core.history import HistoryEntry, HistoryStore
+from nst_desktop.core.history import RECORD_FAILED, HistoryEntry, HistoryStore
 from nst_desktop.engine.params import Params
 from nst_desktop.errors import NSTError
 from nst_desktop.ui.history_model import HistoryModel, HistoryRole
@@ -51,17 +51,21 @@ class _RecordJob(QRunnable):
         try:
             entry = store.record(result, params, elapsed, device, style_titles=titles,
                                  precision=precision)
-        except NSTError as exc:
-            message = f"The run could not be added to the history: {exc}"
+        except Exception as exc:  # NSTError says what; anything else must not kill the pool
             if not self._closing.is_set():
-                self._relay.failed.emit(message)
-            return
-        except Exception as exc:  # never let a worker die silently
-            if not self._closing.is_set():
-                self._relay.failed.emit(f"The run could not be added to the history: {exc}")
+                self._relay.failed.emit(self._failure(str(exc), result))
             return
         if not self._closing.is_set():
             self._relay.recorded.emit(entry)
+
+    @staticmethod
+    def _failure(reason: str, result: Path | np.ndarray) -> str:
+        """One "could not be added" (a write error says it already), and where an image was
+        to be kept, that it is not lost yet."""
+        text = reason if reason.startswith(RECORD_FAILED) else f"{RECORD_FAILED}: {reason}"
+        if isinstance(result, np.ndarray):
+            text += " The result is still in the window: save it (Ctrl+S) to keep it."
+        return text
 
 
 class HistoryPanel(QWidget):

@@ -13,7 +13,7 @@ from nst_desktop.core.history import PNG_PARAMS_KEY, HistoryStore, run_title
 from nst_desktop.core.imageio import read_params
 from nst_desktop.core.trash import private_trash_dir
 from nst_desktop.engine.params import Params, StyleInput
-from nst_desktop.errors import ImageLoadError, ParameterError
+from nst_desktop.errors import GalleryError, ImageLoadError, ParameterError
 from nst_desktop.text import NBSP, unbroken
 from tests.gallery_helpers import make_image
 
@@ -113,6 +113,31 @@ def test_interrupted_records_are_invisible_and_cleaned(content_image, params, mo
     (leftover / "result.png").write_bytes(b"half")
     assert HistoryStore().entries() == []
     assert not leftover.exists()
+
+
+def test_a_full_disk_is_named_and_leaves_nothing_behind(content_image, params, monkeypatch):
+    """The status line shows this message as it is: one "could not be added", then why, in
+    the words a save uses (the folder that is full), not "[Errno 28] ..."."""
+    import errno
+
+    from nst_desktop.core import history
+
+    store = HistoryStore()
+    kept = store.record(content_image, params, 1.0, "cpu")
+
+    def full(*args, **kwargs):  # the last write, once the image and thumbnail are staged
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(history, "atomic_write_text", full)
+    with pytest.raises(GalleryError) as info:
+        store.record(content_image, params, 2.0, "cpu")
+    message = str(info.value)
+    assert message.count("could not be added to the history") == 1
+    assert "the disk is full" in message and str(store.root) in message
+    assert "Errno" not in message
+    monkeypatch.undo()
+    assert [e.id for e in store.entries()] == [kept.id]
+    assert [p.name for p in store.root.iterdir()] == [kept.id]  # no staging folder left
 
 
 def test_unreadable_entries_are_skipped_and_params_errors_are_readable(content_image, params):

@@ -124,9 +124,11 @@ def test_a_result_that_cannot_be_recorded_is_reported(panel, qtbot, params, tmp_
     bad.write_text("not an image")
     with qtbot.waitSignal(panel.message, timeout=20_000) as blocker:
         panel.record_result(bad, params, 1.0, "cpu")
-    assert "could not be added to the history" in blocker.args[0]
-    with qtbot.waitSignal(panel.message, timeout=20_000):
+    assert blocker.args[0].count("could not be added to the history") == 1
+    assert "Ctrl+S" not in blocker.args[0]  # a file that is saved already
+    with qtbot.waitSignal(panel.message, timeout=20_000) as blocker:
         panel.record_result(np.zeros((2, 2)), params, 1.0, "cpu")
+    assert blocker.args[0].count("could not be added to the history") == 1
     assert panel.entry_ids() == []
 
 
@@ -136,3 +138,22 @@ def test_buttons_follow_the_selection(panel, qtbot, content_image, params):
     assert not panel.open_button.isEnabled() and not panel.delete_button.isEnabled()
     panel.select_row(0)
     assert panel.open_button.isEnabled() and panel.restore_button.isEnabled()
+
+
+def test_a_full_disk_is_reported_once_and_by_name(panel, qtbot, content_image, params,
+                                                  monkeypatch):
+    """The record fails in the pool; the message says "could not be added" once, and why."""
+    import errno
+
+    from nst_desktop.core import history
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(history, "atomic_write_text", full)
+    with qtbot.waitSignal(panel.message, timeout=20_000) as blocker:
+        panel.record_result(content_image, params, 1.0, "cpu")
+    assert blocker.args[0].count("could not be added to the history") == 1
+    assert "the disk is full" in blocker.args[0]
+    assert "save it (Ctrl+S) to keep it" in blocker.args[0]  # the image is not lost yet
+    assert panel.entry_ids() == []
