@@ -50,6 +50,7 @@ from nst_desktop.ui.saving import Saving
 from nst_desktop.ui.settings import AppSettings
 from nst_desktop.ui.style_list import StylePane
 from nst_desktop.ui.theme import ThemeController
+from nst_desktop.ui.widgets import WrappingLabel
 from nst_desktop.ui.window_actions import build_actions, build_menus, build_toolbar
 
 if TYPE_CHECKING:
@@ -221,7 +222,7 @@ class MainWindow(QMainWindow):
         self.main_splitter.setChildrenCollapsible(False)
         self.setCentralWidget(self.main_splitter)
 
-        self.status_label = QLabel("Ready.")
+        self.status_label = WrappingLabel("Ready.")  # a long message wraps, not cut off
         self.eta_label = QLabel()
         self.progress_bar = QProgressBar()
         self.progress_bar.setRange(0, 1000)

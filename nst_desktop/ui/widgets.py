@@ -1,5 +1,5 @@
-"""Small reusable widgets: a log-scale slider, a fold-away section, an eliding label, and
-the wait cursor."""
+"""Small reusable widgets: a log-scale slider, a fold-away section, an eliding label, a
+wrapping label, and the wait cursor."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import math
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QPainter, QPaintEvent
+from PySide6.QtCore import QRect, QSize, Qt, Signal
+from PySide6.QtGui import QPainter, QPaintEvent, QResizeEvent
 from PySide6.QtWidgets import (
     QApplication,
     QLabel,
@@ -148,3 +148,34 @@ class ElidedLabel(QLabel):
             self.foregroundRole(),
         )
         painter.end()
+
+
+class WrappingLabel(QLabel):
+    """A label whose text wraps onto as many lines as its width needs, and whose height
+    follows the text: the status line, where a long message (a full disk, with the folder)
+    must be read whole. It never makes its layout wider; a plain QLabel's word wrap guesses a
+    height from a preferred width and leaves a one-line message in a box three lines high."""
+
+    def __init__(self, text: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(text, parent)
+        self.setWordWrap(True)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        self._fit()
+
+    def setText(self, text: str) -> None:  # noqa: N802 (Qt API)
+        super().setText(text)
+        self._fit()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        self._fit()
+
+    def _fit(self) -> None:
+        # Measured here: QLabel.heightForWidth() keeps the height of a longer text it had.
+        margins = self.contentsMargins()
+        width = max(1, self.width() - margins.left() - margins.right())
+        metrics = self.fontMetrics()
+        text = metrics.boundingRect(QRect(0, 0, width, 1 << 20),
+                                    int(Qt.TextFlag.TextWordWrap), self.text())
+        lines = max(metrics.height(), text.height())
+        self.setFixedHeight(lines + margins.top() + margins.bottom())

@@ -4,7 +4,7 @@ and parameters included, fits a 1024 px wide screen (a 1280 x 800 laptop at 125 
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import QRect, QSize
+from PySide6.QtCore import QRect, QSize, Qt
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
     QCheckBox,
@@ -181,3 +181,38 @@ def test_a_screen_wide_enough_keeps_the_gallery(qtbot):
     assert not again.fit_screen(QRect(0, 0, 911, 480))
     assert not again.gallery_dock.isHidden()
     assert again.close()
+
+
+def test_a_long_status_message_wraps_whole_and_a_short_one_takes_one_line(qtbot):
+    """A full disk names its folder: at the narrowest window the message wraps onto more lines
+    and every word is shown, the window no wider; the next short message is one line again."""
+    window = open_window(parse_args([]))
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    minimum = window.minimumSizeHint()
+    window.resize(minimum)
+    qtbot.waitUntil(lambda: window.width() == minimum.width())
+    label = window.status_label
+    metrics = label.fontMetrics()
+    window.show_status("Ready.")
+    qtbot.waitUntil(lambda: label.height() < 2 * metrics.height())
+    one_line = label.height()
+
+    long = ("The run could not be added to the history: the disk is full (no space left in "
+            "/home/someone/.local/share/nst-desktop/data/history). The result is still in the "
+            "window: save it (Ctrl+S) to keep it.")
+    assert metrics.horizontalAdvance(long) > label.width()  # it cannot fit on one line
+    window.show_status(long)
+    needed = metrics.boundingRect(0, 0, label.contentsRect().width(), 10_000,
+                                  int(Qt.TextFlag.TextWordWrap), long).height()
+    qtbot.waitUntil(lambda: label.contentsRect().height() >= needed)
+    assert needed >= 2 * metrics.height() and label.height() > one_line
+    assert window.width() == minimum.width()
+    bar = window.statusBar()
+    qtbot.waitUntil(lambda: label.geometry().bottom() <= bar.rect().bottom())  # not cut off
+    assert bar.geometry().bottom() <= window.rect().bottom()
+
+    window.show_status("Ready.")
+    qtbot.waitUntil(lambda: label.height() == one_line)
+    assert window.close()
