@@ -111,7 +111,7 @@ def read_params(path: str | os.PathLike[str]) -> Params | None:
                 image.load()  # text chunks after the pixel data are read only now
                 text = params_text(image.info)
         except Exception as error:
-            raise ImageLoadError(_damaged_message(label, error)) from None
+            raise ImageLoadError(damaged_message(label, error)) from None
     if text is None:
         return None
     try:
@@ -144,7 +144,7 @@ def _load(
             f"There is not enough memory to open {label} ({width} × {height} pixels)."
         ) from None
     except Exception as error:
-        raise ImageLoadError(_damaged_message(label, error)) from None
+        raise ImageLoadError(damaged_message(label, error)) from None
     params, notes = _embedded_params(image, label)
     return LoadedImage(
         rgb=decoded.rgb,
@@ -252,23 +252,13 @@ def _open_image(
     except UnidentifiedImageError:
         head = _head_of(source)
         _close(source)
-        claimed = header_size(head)
-        if claimed is not None and 0 in claimed:
-            width, height = claimed
-            raise ImageLoadError(f"{label} has no pixels ({width} × {height}).") from None
-        if has_image_signature(head):
-            raise ImageLoadError(
-                f"{label} is damaged: it starts like an image, but its header cannot be read."
-            ) from None
-        raise ImageLoadError(
-            f"{label} is not an image file, or not a kind of image this app can read."
-        ) from None
+        raise ImageLoadError(unrecognised_message(label, head)) from None
     except OSError as error:
         _close(source)
-        raise ImageLoadError(_damaged_message(label, error)) from None
+        raise ImageLoadError(damaged_message(label, error)) from None
     except Exception as error:
         _close(source)
-        raise ImageLoadError(_damaged_message(label, error)) from None
+        raise ImageLoadError(damaged_message(label, error)) from None
 
 
 def _head_of(source: IO[bytes] | Path) -> bytes:
@@ -295,9 +285,22 @@ def _too_large_message(label: str, width: int, height: int, max_pixels: int) -> 
     )
 
 
-def _damaged_message(label: str, error: BaseException) -> str:
+def unrecognised_message(label: str, head: bytes) -> str:
+    """Why Pillow did not recognise a file whose first bytes are ``head``."""
+    claimed = header_size(head)
+    if claimed is not None and 0 in claimed:
+        width, height = claimed
+        return f"{label} has no pixels ({width} × {height})."
+    if has_image_signature(head):
+        return f"{label} is damaged: it starts like an image, but its header cannot be read."
+    return f"{label} is not an image file, or not a kind of image this app can read."
+
+
+def damaged_message(label: str, error: BaseException) -> str:
+    """Why an image that opened could not be decoded (a cut-off download, a broken stream)."""
     detail = str(error).strip().rstrip(".")
-    if isinstance(error, EOFError) or "truncated" in detail or "broken data stream" in detail:
+    lowered = detail.lower()  # Pillow says "image file is truncated" and "Truncated File Read"
+    if isinstance(error, EOFError) or "truncated" in lowered or "broken data stream" in lowered:
         return f"{label} is incomplete or damaged: the image data ends too early."
     detail = f" ({detail})" if detail else ""
     return f"{label} is damaged and cannot be decoded{detail}."

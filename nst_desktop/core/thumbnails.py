@@ -17,6 +17,7 @@ import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from nst_desktop.core.atomic_files import atomic_open
+from nst_desktop.core.imageload import damaged_message, unrecognised_message
 from nst_desktop.errors import ImageLoadError, ImageTooLargeError
 
 THUMBNAIL_SIZE = 256  # longest side in pixels of the cached thumbnails
@@ -105,16 +106,25 @@ def probe_image(
             f"{name} is too large to open safely (more than {max_pixels:,} pixels)."
         ) from None
     except UnidentifiedImageError:
-        raise ImageLoadError(f"{name} is not an image file that can be read.") from None
+        raise ImageLoadError(unrecognised_message(name, _head(path))) from None
     except PermissionError:
         raise ImageLoadError(f"{name} cannot be read: permission denied.") from None
-    except (OSError, SyntaxError, ValueError, EOFError, MemoryError, IndexError) as exc:
-        raise ImageLoadError(
-            f"{name} is damaged or truncated and cannot be read ({exc})."
-        ) from None
+    except MemoryError:
+        raise ImageLoadError(f"There is not enough memory to open {name}.") from None
+    except (OSError, SyntaxError, ValueError, EOFError, IndexError) as exc:
+        # The words the photo and painting panes use for the same file.
+        raise ImageLoadError(damaged_message(name, exc)) from None
     if width < 1 or height < 1:
         raise ImageLoadError(f"{name} has no pixels.")
     return ImageInfo(fmt, width, height, mode), thumb
+
+
+def _head(path: Path) -> bytes:
+    try:
+        with open(path, "rb") as stream:
+            return stream.read(32)
+    except OSError:
+        return b""
 
 
 def save_thumbnail(thumb: Image.Image, dest: Path) -> None:

@@ -94,10 +94,21 @@ def test_bad_files_are_reported_and_leave_nothing_behind(store, tmp_path, kind):
         bad.write_bytes((tmp_path / "full.jpg").read_bytes()[:400])
     elif kind == "folder":
         bad.mkdir()
-    with pytest.raises(ImageLoadError, match="bad.jpg"):
+    with pytest.raises(ImageLoadError, match="bad.jpg") as info:
         store.add(bad)
     assert len(store) == 0
     assert gallery_files(store.root) == (set(), set())
+    # The words the photo and painting panes use, not Pillow's ("image file is truncated
+    # (128 bytes not processed)").
+    expected = {
+        "text": "is not an image file, or not a kind of image this app can read",
+        "empty": "is empty",
+        "truncated": "is incomplete or damaged: the image data ends too early",
+        "folder": "is a folder",
+        "missing": "does not exist",
+    }[kind]
+    assert expected in str(info.value)
+    assert "bytes not processed" not in str(info.value)
 
 
 def test_a_huge_image_is_refused_before_decoding(store, tmp_path):
