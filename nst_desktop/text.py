@@ -16,3 +16,8 @@ def format_bytes(n: float) -> str:
     if n >= 2**30:
         return f"{n / 2**30:.1f} GB"
     return f"{max(1, round(n / 2**20))} MB"
+
+
+def counted(n: int, noun: str, plural: str | None = None) -> str:
+    """'1 style', '3 styles' (never '1 style(s)'); ``plural`` where adding 's' is wrong."""
+    return f"{n} {noun if n == 1 else (plural or noun + 's')}"

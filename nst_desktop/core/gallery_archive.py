@@ -29,6 +29,7 @@ from nst_desktop.core.atomic_files import atomic_open
 from nst_desktop.core.gallery_records import StyleRecord
 from nst_desktop.core.gallery_store import GalleryStore
 from nst_desktop.errors import ArchiveError, DuplicateStyleError, NSTError
+from nst_desktop.text import counted
 
 ARCHIVE_FORMAT = "nst-desktop-styles"
 ARCHIVE_VERSION = 1
@@ -49,7 +50,7 @@ class ArchiveImportReport:
     failed: list[tuple[str, str]] = field(default_factory=list)  # (file, readable reason)
 
     def summary(self) -> str:
-        parts = [f"{len(self.added)} style(s) imported"]
+        parts = [f"{counted(len(self.added), 'style')} imported"]
         if self.duplicates:
             parts.append(f"{len(self.duplicates)} already in the gallery")
         if self.failed:

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from nst_desktop.core.thumbnails import ImageInfo
 from nst_desktop.errors import GalleryError
+from nst_desktop.text import counted
 
 MAX_TITLE = 200
 MAX_TEXT = 500
@@ -202,6 +203,7 @@ class SyncReport:
         for record in self.missing:
             out.append(f"'{record.title}' was removed from the gallery: its image file is gone.")
         if self.adopted:
-            out.append(f"{len(self.adopted)} new image(s) found in the gallery folder were added.")
+            out.append(f"{counted(len(self.adopted), 'new image')} found in the gallery folder "
+                       f"{'was' if len(self.adopted) == 1 else 'were'} added.")
         out.extend(self.problems)
         return out

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QDialog, QFileDialog, QMenu, QWidget
 from nst_desktop.core.gallery_archive import ARCHIVE_SUFFIX
 from nst_desktop.core.gallery_records import StyleRecord
 from nst_desktop.core.thumbnails import IMAGE_SUFFIXES
+from nst_desktop.text import counted
 from nst_desktop.ui.style_details_dialog import StyleDetailsDialog
 
 IMAGE_FILTER = "Images ({});;All files (*)".format(
@@ -34,7 +35,7 @@ def ask_archive_to_import(parent: QWidget) -> str:
 
 def ask_archive_to_export(parent: QWidget, count: int) -> str:
     path, _ = QFileDialog.getSaveFileName(
-        parent, f"Export {count} Style(s)", f"styles{ARCHIVE_SUFFIX}", ARCHIVE_FILTER)
+        parent, f"Export {counted(count, 'Style')}", f"styles{ARCHIVE_SUFFIX}", ARCHIVE_FILTER)
     if path and not path.endswith(".zip"):
         path += ARCHIVE_SUFFIX
     return path

@@ -22,6 +22,7 @@ from nst_desktop.core.gallery_records import StyleRecord
 from nst_desktop.core.gallery_store import GalleryStore, PreparedStyle
 from nst_desktop.core.thumbnails import looks_like_image
 from nst_desktop.errors import DuplicateStyleError, GalleryError
+from nst_desktop.text import counted
 from nst_desktop.ui.import_worker import ImportItem, ImportJob, ImportRelay
 
 MAX_FILES_PER_BATCH = 10_000
@@ -37,13 +38,13 @@ class ImportResult:
     cleanup: list[Path] = field(default_factory=list)  # temporary files of the batch
 
     def summary(self) -> str:
-        lines = [f"Added {len(self.added)} style(s) to the gallery."] if self.added else []
+        lines = [f"Added {counted(len(self.added), 'style')} to the gallery."] if self.added else []
         return "\n".join(lines + self.problems) or "Nothing was imported."
 
 
 class GalleryImporter(QObject):
     """Signals:
-    started(str): a batch began ("Importing 3 image(s)…").
+    started(str): a batch began ("Importing 3 images…").
     finished(object): an :class:`ImportResult` for a batch that ended.
     """
 
@@ -71,7 +72,7 @@ class GalleryImporter(QObject):
                 problems=problems or ["There are no images to add."]))
             return False
         self._start([(f, {}) for f in files], ImportResult(problems=problems),
-                    f"Importing {len(files)} image(s)…")
+                    f"Importing {counted(len(files), 'image')}…")
         return True
 
     def add_image(self, image: QImage) -> None:

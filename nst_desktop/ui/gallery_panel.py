@@ -22,11 +22,12 @@ from PySide6.QtCore import (
     Signal,
 )
 from PySide6.QtGui import QAction, QImage, QKeySequence, QUndoStack
-from PySide6.QtWidgets import QApplication, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QApplication, QVBoxLayout, QWidget
 
 from nst_desktop.core.gallery_records import clean_details
 from nst_desktop.core.gallery_store import GalleryStore
 from nst_desktop.errors import GalleryError
+from nst_desktop.text import counted
 from nst_desktop.ui import gallery_dialogs
 from nst_desktop.ui.gallery_commands import EditStyleCommand, TrashStylesCommand
 from nst_desktop.ui.gallery_delegate import StyleDelegate
@@ -34,6 +35,7 @@ from nst_desktop.ui.gallery_importer import GalleryImporter, ImportResult
 from nst_desktop.ui.gallery_model import GalleryFilterModel, GalleryModel, GalleryRole
 from nst_desktop.ui.gallery_toolbar import GalleryToolbar
 from nst_desktop.ui.gallery_view import GalleryView
+from nst_desktop.ui.widgets import WrappingLabel
 
 SYNC_DELAY_MS = 300
 
@@ -72,8 +74,9 @@ class GalleryPanel(QWidget):
         self.undo_stack.setUndoLimit(100)
         self._trash_commands: list[TrashStylesCommand] = []
         self.toolbar = GalleryToolbar(self.proxy, self.store.tags, self)
-        self.status = QLabel(self)
-        self.status.setWordWrap(True)
+        # An import's report, one line a file: six lines at most, all of it in the tooltip,
+        # so that fifty bad files do not squeeze the gallery out of its dock.
+        self.status = WrappingLabel(parent=self, max_lines=6)
         self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.status.hide()
         layout = QVBoxLayout(self)
@@ -325,7 +328,7 @@ class GalleryPanel(QWidget):
         except GalleryError as exc:
             self.show_message(str(exc))
             return
-        self.show_message(f"Exported {count} style(s) to {dest.name}.")
+        self.show_message(f"Exported {counted(count, 'style')} to {dest.name}.")
 
     # -- folder sync, messages, context menu, shutdown ------------------------------------------
     def on_sync_timer_timeout(self) -> None:

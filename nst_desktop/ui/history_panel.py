@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
     QHBoxLayout,
-    QLabel,
     QListView,
     QPushButton,
     QVBoxLayout,
@@ -28,7 +27,9 @@ from PySide6.QtWidgets import (
 from nst_desktop.core.history import RECORD_FAILED, HistoryEntry, HistoryStore
 from nst_desktop.engine.params import Params
 from nst_desktop.errors import NSTError
+from nst_desktop.text import counted
 from nst_desktop.ui.history_model import HistoryModel, HistoryRole
+from nst_desktop.ui.widgets import WrappingLabel
 
 
 class _RecordRelay(QObject):
@@ -107,8 +108,7 @@ class HistoryPanel(QWidget):
             "Put this run's photo, styles and settings back, to redo or vary it")
         self.delete_button = QPushButton("Delete", self)
         self.delete_button.setToolTip("Move the selected runs to the trash")
-        self.status = QLabel(self)
-        self.status.setWordWrap(True)
+        self.status = WrappingLabel(parent=self, max_lines=4)
         self.status.hide()
         buttons = QHBoxLayout()
         buttons.setContentsMargins(4, 4, 4, 4)
@@ -210,7 +210,7 @@ class HistoryPanel(QWidget):
         self.model.remove_ids(ids)
         if self.model.rowCount():
             self.select_row(min(first, self.model.rowCount() - 1))
-        self.show_message(f"Moved {len(ids)} run(s) to the trash.")
+        self.show_message(f"Moved {counted(len(ids), 'run')} to the trash.")
 
     def on_selection_changed(self, *args: object) -> None:
         has_selection = self.view.selectionModel().hasSelection()

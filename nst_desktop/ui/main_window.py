@@ -382,7 +382,9 @@ class MainWindow(QMainWindow):
         self.params_panel.set_result_available(has_result)
 
     def show_status(self, text: str) -> None:
-        self.status_label.setText(text)
+        """One message on the status line; a report of several lines (an import's problems)
+        runs on as sentences, wrapped to the window's width."""
+        self.status_label.setText(" ".join(text.split("\n")))
 
     def show_startup_problems(self) -> None:
         if self.startup_problems:

@@ -151,31 +151,58 @@ class ElidedLabel(QLabel):
 
 
 class WrappingLabel(QLabel):
-    """A label whose text wraps onto as many lines as its width needs, and whose height
-    follows the text: the status line, where a long message (a full disk, with the folder)
-    must be read whole. It never makes its layout wider; a plain QLabel's word wrap guesses a
-    height from a preferred width and leaves a one-line message in a box three lines high."""
+    """A label whose text wraps onto as many lines as its width needs, up to ``max_lines``,
+    and whose height follows the text: the status line, where a long message (a full disk,
+    with the folder) must be read whole. Beyond ``max_lines`` the text ends in "…" and the
+    tooltip has all of it. It never makes its layout wider; a plain QLabel's word wrap guesses
+    a height from a preferred width and leaves a one-line message in a box three lines high.
+    ``text()`` is the whole text."""
 
-    def __init__(self, text: str = "", parent: QWidget | None = None) -> None:
+    def __init__(self, text: str = "", parent: QWidget | None = None, *,
+                 max_lines: int = 3) -> None:
         super().__init__(text, parent)
+        self._text = text
+        self.max_lines = max_lines
         self.setWordWrap(True)
+        self.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         self._fit()
 
+    def text(self) -> str:
+        return self._text
+
     def setText(self, text: str) -> None:  # noqa: N802 (Qt API)
-        super().setText(text)
+        self._text = text
         self._fit()
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
         super().resizeEvent(event)
         self._fit()
 
-    def _fit(self) -> None:
+    def _height_of(self, text: str, width: int) -> int:
         # Measured here: QLabel.heightForWidth() keeps the height of a longer text it had.
+        return self.fontMetrics().boundingRect(QRect(0, 0, width, 1 << 20),
+                                               int(Qt.TextFlag.TextWordWrap), text).height()
+
+    def _fit(self) -> None:
         margins = self.contentsMargins()
         width = max(1, self.width() - margins.left() - margins.right())
         metrics = self.fontMetrics()
-        text = metrics.boundingRect(QRect(0, 0, width, 1 << 20),
-                                    int(Qt.TextFlag.TextWordWrap), self.text())
-        lines = max(metrics.height(), text.height())
-        self.setFixedHeight(lines + margins.top() + margins.bottom())
+        most = metrics.height() + (self.max_lines - 1) * metrics.lineSpacing()
+        shown = self._text
+        if self._height_of(shown, width) > most:
+            # The most words that fit, then "…": a binary search over the words.
+            words = shown.split(" ")
+            low, high = 0, len(words)
+            while low < high:
+                mid = (low + high + 1) // 2
+                if self._height_of(" ".join(words[:mid]) + "…", width) <= most:
+                    low = mid
+                else:
+                    high = mid - 1
+            shown = " ".join(words[:low]) + "…"
+        self.setToolTip(self._text if shown != self._text else "")
+        if super().text() != shown:
+            super().setText(shown)
+        height = min(most, max(metrics.height(), self._height_of(shown, width)))
+        self.setFixedHeight(height + margins.top() + margins.bottom())

@@ -39,7 +39,7 @@ def test_export_import_round_trip(store, tmp_path, monkeypatch):
     monkeypatch.setenv("NST_DESKTOP_HOME", str(other_home))
     with GalleryStore(seed_starter=False) as fresh:
         report = import_styles(fresh, archive)
-        assert report.summary() == "2 style(s) imported."
+        assert report.summary() == "2 styles imported."
         got = {r.title: r for r in fresh.styles()}
         assert got["Alpha"].details() == a.details()
         assert got["Beta"].details() == b.details()

@@ -84,6 +84,31 @@ def test_dropping_files_imports_them_in_the_background(panel, store, qtbot, tmp_
     assert len(titles(panel)) == 5
 
 
+def test_an_import_of_many_bad_files_keeps_the_gallery_in_view(panel, qtbot, tmp_path):
+    """Thirty damaged files: the report under the gallery stops at six lines, ending in "…",
+    and its tooltip holds every file; the gallery itself keeps most of the panel."""
+    panel.resize(300, 500)
+    bad = []
+    for i in range(30):
+        path = tmp_path / "drop" / f"broken_{i:02d}.jpg"
+        path.parent.mkdir(exist_ok=True)
+        path.write_bytes(b"\xff\xd8\xff\xe0" + b"\0" * 40)
+        bad.append(path)
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(p)) for p in bad])
+    with qtbot.waitSignal(panel.import_finished, timeout=20_000):
+        drop(panel.view.viewport(), mime)
+    status = panel.status
+    metrics = status.fontMetrics()
+    qtbot.waitUntil(lambda: status.isVisible() and status.toolTip() != "")
+    assert all(p.name in status.toolTip() for p in bad)  # the whole report
+    assert status.text() == status.toolTip()
+    shown = super(type(status), status).text()
+    assert shown.endswith("…") and "broken_00.jpg" in shown and "broken_29.jpg" not in shown
+    assert status.contentsRect().height() <= metrics.height() + 5 * metrics.lineSpacing()
+    assert panel.view.height() > panel.height() / 2
+
+
 def test_dropping_a_folder_and_image_data(panel, store, qtbot, tmp_path):
     make_image(tmp_path / "folder" / "sub" / "deep.jpg", seed=30, fmt="JPEG")
     (tmp_path / "folder" / "readme.md").write_text("not an image")
@@ -262,7 +287,7 @@ def test_import_action_export_and_archive_import(panel, store, qtbot, tmp_path, 
     archive = tmp_path / "shared.nststyles.zip"
     monkeypatch.setattr(gallery_dialogs, "ask_archive_to_export", lambda parent, n: str(archive))
     panel.export_action.trigger()
-    assert archive.exists() and "Exported 2 style(s)" in panel.status.text()
+    assert archive.exists() and "Exported 2 styles" in panel.status.text()
     panel.store.delete(panel.selected_ids())
     monkeypatch.setattr(gallery_dialogs, "ask_archive_to_import", lambda parent: str(archive))
     with qtbot.waitSignal(panel.import_finished, timeout=20_000) as blocker:

@@ -116,7 +116,7 @@ def test_add_style_to_gallery_from_the_style_pane(win, qtbot, tmp_path):
     (new_id,) = done.args[0]
     assert gallery.store.get(new_id).title == "Sunflowers"
     assert gallery.selected_ids() == [new_id]
-    assert "Added 1 style(s)" in win.status_label.text()
+    assert "Added 1 style to" in win.status_label.text()
 
     # Once it is used from the gallery, the pane calls it by its title; adding it again
     # only points at it.

@@ -185,7 +185,8 @@ def test_a_screen_wide_enough_keeps_the_gallery(qtbot):
 
 def test_a_long_status_message_wraps_whole_and_a_short_one_takes_one_line(qtbot):
     """A full disk names its folder: at the narrowest window the message wraps onto more lines
-    and every word is shown, the window no wider; the next short message is one line again."""
+    and every word is shown, the window no wider; a report longer than three lines is cut
+    with "…"; the next short message is one line again."""
     window = open_window(parse_args([]))
     qtbot.addWidget(window)
     window.show()
@@ -213,6 +214,24 @@ def test_a_long_status_message_wraps_whole_and_a_short_one_takes_one_line(qtbot)
     qtbot.waitUntil(lambda: label.geometry().bottom() <= bar.rect().bottom())  # not cut off
     assert bar.geometry().bottom() <= window.rect().bottom()
 
+    assert label.toolTip() == ""  # all of it is shown
+
+    # An import that found twenty bad files: three lines at most, ending in "…", the whole
+    # report in the tooltip; the lines of the report run on as sentences.
+    report = "\n".join(f"broken{i}.jpg is incomplete or damaged: the image data ends too early."
+                       for i in range(20))
+    window.show_status(report)
+    most = metrics.height() + 2 * metrics.lineSpacing()
+    qtbot.waitUntil(lambda: label.contentsRect().height() == most)
+    assert label.text() == report.replace("\n", " ")
+    assert label.toolTip() == label.text()
+    shown = super(type(label), label).text()
+    assert shown.endswith("…") and shown.startswith("broken0.jpg is incomplete")
+    assert metrics.boundingRect(0, 0, label.contentsRect().width(), 10_000,
+                                int(Qt.TextFlag.TextWordWrap), shown).height() <= most
+    assert window.width() == minimum.width()
+
     window.show_status("Ready.")
     qtbot.waitUntil(lambda: label.height() == one_line)
+    assert label.toolTip() == ""
     assert window.close()
