@@ -11,13 +11,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QRect, QSize, Qt, QTimer
+from PySide6.QtCore import QEvent, QRect, QSize, Qt, QTimer
 from PySide6.QtGui import (
     QAction,
     QCloseEvent,
     QDragEnterEvent,
     QDropEvent,
     QIcon,
+    QPalette,
     QShowEvent,
     QUndoGroup,
 )
@@ -69,9 +70,32 @@ RUN_BUTTON_STYLE = """
 QPushButton#run_button { background: palette(highlight); color: palette(highlighted-text);
     border: 1px solid palette(dark); border-radius: 5px; padding: 6px 12px; }
 QPushButton#run_button:pressed { background: palette(dark); }
-QPushButton#run_button:disabled { background: palette(button); color: palette(mid); }
+QPushButton#run_button:disabled { background: palette(button); color: DISABLED_TEXT; }
 QPushButton#run_button[running="true"] { background: #b83227; color: white; }
 """
+
+
+class RunButton(QPushButton):
+    """The Stylize/Stop button: the highlight colour, red while running. Its style sheet is
+    made again when the palette changes, since Qt reads the colours a sheet names only once,
+    and no palette role reads well as disabled text on both a light and a dark button."""
+
+    def __init__(self, text: str, parent: QWidget | None = None) -> None:
+        super().__init__(text, parent)
+        self.setObjectName("run_button")
+        self._restyle()
+
+    def _restyle(self) -> None:
+        palette = QApplication.palette()
+        disabled = palette.color(QPalette.ColorGroup.Disabled, QPalette.ColorRole.ButtonText)
+        sheet = RUN_BUTTON_STYLE.replace("DISABLED_TEXT", disabled.name())
+        if sheet != self.styleSheet():
+            self.setStyleSheet(sheet)
+
+    def event(self, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.ApplicationPaletteChange:
+            self._restyle()
+        return super().event(event)
 
 
 def first_window_geometry(available: QRect, minimum: QSize) -> QRect:
@@ -240,14 +264,12 @@ class MainWindow(QMainWindow):
         scroll.setWidget(self.params_panel)
         scroll.setWidgetResizable(True)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.run_button = QPushButton("Stylize")
-        self.run_button.setObjectName("run_button")
+        self.run_button = RunButton("Stylize")
         self.run_button.setMinimumHeight(36)
         font = self.run_button.font()
         font.setBold(True)
         font.setPointSizeF(font.pointSizeF() * 1.1)
         self.run_button.setFont(font)
-        self.run_button.setStyleSheet(RUN_BUTTON_STYLE)
         holder = QWidget()
         lay = QVBoxLayout(holder)
         lay.addWidget(scroll, 1)

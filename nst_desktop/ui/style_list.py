@@ -172,7 +172,7 @@ class StylePane(ImagePane):
             "adds it to the blend."
         )
         self.add_zone.setStyleSheet(
-            "QLabel#add_zone { border: 1px dashed palette(mid); border-radius: 4px;"
+            "QLabel#add_zone { border: 1px dashed palette(dark); border-radius: 4px;"
             " padding: 5px; margin: 2px 4px 4px 4px; }"
         )
         self.strip_scroll = QScrollArea()

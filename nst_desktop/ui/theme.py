@@ -103,3 +103,15 @@ class ThemeController:
             if fusion is not None:
                 self.app.setStyle(fusion)
         self.app.setPalette(palette)
+        restyle_from_palette()
+
+
+def restyle_from_palette() -> None:
+    """Have style sheets that name palette colours ("palette(button)") read them again: Qt
+    reads them once, when it applies the sheet, so a sheet set under the light palette kept
+    its light colours in a dark window (the Stylize button, the "+ blend" strip)."""
+    for widget in QApplication.allWidgets():
+        sheet = widget.styleSheet()
+        if "palette(" in sheet:
+            widget.setStyleSheet("")
+            widget.setStyleSheet(sheet)

@@ -151,3 +151,49 @@ def test_dark_appearance_gives_a_dark_palette_and_light_restores(qtbot):
     finally:
         theme.set_appearance("system")
         app.setPalette(original)
+
+
+def test_widgets_styled_from_the_palette_follow_a_change_of_appearance(qtbot, style_file):
+    """The Stylize button and the "+ blend" strip take their colours from the palette in a
+    style sheet, which Qt reads once: switched to dark they stayed light (a glaring white
+    Stylize button on a dark window), and back."""
+    from PySide6.QtGui import QColor
+    from PySide6.QtWidgets import QApplication
+
+    from nst_desktop.ui.theme import ThemeController
+
+    app = QApplication.instance()
+    original = app.palette()
+    window = open_window(parse_args(["--style", str(style_file)]))
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    button = window.run_button
+    assert not button.isEnabled()  # no photo yet: the disabled look is the one that was wrong
+    theme = ThemeController(app)
+
+    def lightness(widget) -> float:  # of the background, left of the text
+        image = widget.grab().toImage()
+        colour = QColor(image.pixel(image.width() // 8, image.height() // 2))
+        return colour.lightnessF()
+
+    def text_contrast(widget) -> float:  # the word "Stylize" against its background
+        image = widget.grab().toImage()
+        y, background = image.height() // 2, lightness(widget)
+        xs = range(image.width() // 3, 2 * image.width() // 3)
+        return max(abs(QColor(image.pixel(x, y)).lightnessF() - background) for x in xs)
+
+    try:
+        theme.set_appearance("dark")
+        qtbot.waitUntil(lambda: lightness(button) < 0.4)
+        assert text_contrast(button) > 0.15  # greyed, but there to read (was 0.06)
+        zone = window.style_pane.add_zone
+        qtbot.waitUntil(lambda: lightness(zone) < 0.4)
+        theme.set_appearance("light")
+        qtbot.waitUntil(lambda: lightness(button) > 0.6)
+        assert text_contrast(button) > 0.15
+        qtbot.waitUntil(lambda: lightness(zone) > 0.6)
+    finally:
+        theme.set_appearance("system")
+        app.setPalette(original)
+        window.close()
