@@ -92,10 +92,10 @@ class RunButton(QPushButton):
         if sheet != self.styleSheet():
             self.setStyleSheet(sheet)
 
-    def event(self, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.ApplicationPaletteChange:
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt API)
+        if event.type() == QEvent.Type.PaletteChange:  # light <-> dark
             self._restyle()
-        return super().event(event)
+        super().changeEvent(event)
 
 
 def first_window_geometry(available: QRect, minimum: QSize) -> QRect:

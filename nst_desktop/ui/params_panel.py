@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -32,6 +32,7 @@ from nst_desktop.engine.params import MAX_SIZE
 from nst_desktop.errors import ParameterError
 from nst_desktop.ui.estimate import Estimate, bf16_note, estimate
 from nst_desktop.ui.params_model import ParamsModel
+from nst_desktop.ui.theme import warning_colour
 from nst_desktop.ui.widgets import CollapsibleSection, LogSlider, round_nicely
 
 STRENGTH_RANGE = (0.5, 2000.0)
@@ -198,7 +199,7 @@ class ParamsPanel(QWidget):
         form.addRow("Content layers", self.content_layers_edit)
         self.layers_error = QLabel()
         self.layers_error.setWordWrap(True)
-        self.layers_error.setStyleSheet("color: #c0392b;")
+        self.layers_error.setStyleSheet(f"color: {warning_colour()};")
         self.layers_error.hide()
         form.addRow(self.layers_error)
         self.pooling_combo = self._combo("pooling", [("Max", "max"), ("Average", "avg")], "")
@@ -384,6 +385,12 @@ class ParamsPanel(QWidget):
         self.content_shape = shape
         self.update_estimate()
 
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt API)
+        if event.type() == QEvent.Type.PaletteChange:  # light <-> dark
+            self.layers_error.setStyleSheet(f"color: {warning_colour()};")
+            self.update_estimate()
+        super().changeEvent(event)
+
     def update_estimate(self) -> None:
         params: Params = self.model.params
         est = estimate(params, self.content_shape, self.devices, self._rate)
@@ -396,4 +403,4 @@ class ParamsPanel(QWidget):
         self.estimate_label.setForegroundRole(QPalette.ColorRole.WindowText)
         self.estimate_label.setText(est.text)
         self.estimate_label.setStyleSheet(
-            "color: #c0392b; font-weight: bold;" if est.warns else "")
+            f"color: {warning_colour()}; font-weight: bold;" if est.warns else "")

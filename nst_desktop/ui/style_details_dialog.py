@@ -22,6 +22,7 @@ from nst_desktop.core.gallery_records import (
     clean_details,
 )
 from nst_desktop.errors import GalleryError
+from nst_desktop.ui.theme import warning_colour
 
 
 class StyleDetailsDialog(QDialog):
@@ -51,7 +52,7 @@ class StyleDetailsDialog(QDialog):
         self.favourite_check.setChecked(record.favourite)
         self.error_label = QLabel()
         self.error_label.setWordWrap(True)
-        self.error_label.setStyleSheet("color: #c0392b")
+        self.error_label.setStyleSheet(f"color: {warning_colour()}")
         self.error_label.hide()
 
         form = QFormLayout()

@@ -184,12 +184,19 @@ def test_widgets_styled_from_the_palette_follow_a_change_of_appearance(qtbot, st
         return max(abs(QColor(image.pixel(x, y)).lightnessF() - background) for x in xs)
 
     try:
+        def disabled_text() -> str:
+            from PySide6.QtGui import QPalette
+            return app.palette().color(QPalette.ColorGroup.Disabled,
+                                       QPalette.ColorRole.ButtonText).name()
+
         theme.set_appearance("dark")
+        qtbot.waitUntil(lambda: f"color: {disabled_text()};" in button.styleSheet())
         qtbot.waitUntil(lambda: lightness(button) < 0.4)
         assert text_contrast(button) > 0.15  # greyed, but there to read (was 0.06)
         zone = window.style_pane.add_zone
         qtbot.waitUntil(lambda: lightness(zone) < 0.4)
         theme.set_appearance("light")
+        qtbot.waitUntil(lambda: f"color: {disabled_text()};" in button.styleSheet())
         qtbot.waitUntil(lambda: lightness(button) > 0.6)
         assert text_contrast(button) > 0.15
         qtbot.waitUntil(lambda: lightness(zone) > 0.6)

@@ -506,3 +506,53 @@ def test_the_fixed_cost_is_remembered_per_device_and_precision_smoothed(temp_hom
     assert AppSettings().fixed_pixels("cpu", "fp32") == pytest.approx(3000.0)  # kept
     settings.set_value("fixed_pixels/cuda-tf32", "junk")
     assert settings.fixed_pixels("cuda", "tf32") is None
+
+
+def test_warnings_are_a_red_that_reads_on_light_and_on_dark(loaded_window, qtbot, monkeypatch):
+    """The memory warning and a bad layer name in red: the light window's red is too dark on
+    the dark window (2.5:1), so a change of appearance recolours them (>= 4.5:1 on both)."""
+    from PySide6.QtGui import QColor, QPalette
+    from PySide6.QtWidgets import QApplication
+
+    from nst_desktop.ui import estimate as estimate_mod
+    from nst_desktop.ui.theme import (
+        WARNING_ON_DARK,
+        WARNING_ON_LIGHT,
+        ThemeController,
+        dark_palette,
+    )
+
+    def luminance(colour: QColor) -> float:
+        def channel(c: float) -> float:
+            return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+        return (0.2126 * channel(colour.redF()) + 0.7152 * channel(colour.greenF())
+                + 0.0722 * channel(colour.blueF()))
+
+    def contrast(a: QColor, b: QColor) -> float:
+        hi, lo = sorted((luminance(a), luminance(b)), reverse=True)
+        return (hi + 0.05) / (lo + 0.05)
+
+    app = QApplication.instance()
+    light_window = app.style().standardPalette().color(QPalette.ColorRole.Window)
+    dark_window = dark_palette().color(QPalette.ColorRole.Window)
+    assert contrast(QColor(WARNING_ON_LIGHT), light_window) >= 4.5
+    assert contrast(QColor(WARNING_ON_DARK), dark_window) >= 4.5
+    assert contrast(QColor(WARNING_ON_LIGHT), dark_window) < 3  # why there are two
+
+    w = loaded_window
+    panel = w.params_panel
+    monkeypatch.setattr(estimate_mod, "system_memory", lambda: 2**20)  # nothing fits
+    panel.size_spin.setValue(1024)
+    assert panel.current_estimate.warns
+    original = app.palette()
+    theme = ThemeController(app)
+    try:
+        theme.set_appearance("dark")
+        qtbot.waitUntil(lambda: WARNING_ON_DARK in panel.estimate_label.styleSheet())
+        assert WARNING_ON_DARK in panel.layers_error.styleSheet()
+        theme.set_appearance("light")
+        qtbot.waitUntil(lambda: WARNING_ON_LIGHT in panel.estimate_label.styleSheet())
+        assert WARNING_ON_LIGHT in panel.layers_error.styleSheet()
+    finally:
+        theme.set_appearance("system")
+        app.setPalette(original)
