@@ -425,14 +425,10 @@ class MainWindow(QMainWindow):
             QMessageBox.warning(self, title, text)
 
     def show_about(self) -> None:
-        from nst_desktop import __version__
+        from nst_desktop.ui.about import about_html
 
-        QMessageBox.about(
-            self,
-            "About NST Desktop",
-            f"<b>NST Desktop {__version__}</b><br>Neural style transfer (Gatys et al.) on your "
-            "own computer: drop a photo and a painting, watch the photo become a painting.",
-        )
+        QMessageBox.about(self, "About NST Desktop", about_html(self.devices,
+                                                                 self.settings.path))
 
     # -- window-level drops (outside the panes) -----------------------------------------------
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 (Qt API)
