@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
     QVBoxLayout,
@@ -23,6 +25,9 @@ from nst_desktop.core.gallery_records import (
 )
 from nst_desktop.errors import GalleryError
 from nst_desktop.ui.theme import warning_colour
+
+FIELD_CHARS = 44  # a field's least width, in average characters
+PREVIEW_SIZE = 160  # the painting's longest side beside the form, in pixels
 
 
 class StyleDetailsDialog(QDialog):
@@ -69,8 +74,31 @@ class StyleDetailsDialog(QDialog):
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
+        # Room for a museum's name and every hint without scrolling them out of view.
+        edits = (self.title_edit, self.artist_edit, self.year_edit, self.source_edit,
+                 self.tags_edit)
+        metrics = self.title_edit.fontMetrics()
+        char = metrics.averageCharWidth()
+        width = max([char * FIELD_CHARS]
+                    + [metrics.horizontalAdvance(e.placeholderText()) + 4 * char for e in edits])
+        for edit in edits:
+            edit.setMinimumWidth(width)
+            edit.setCursorPosition(0)  # a long source reads from its start, not its end
+        # The painting itself, beside its details: which one this is, at a glance.
+        self.preview = QLabel()
+        self.preview.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignHCenter)
+        thumbnail = QPixmap(str(record.thumbnail_path))  # null if it is missing or broken
+        if not thumbnail.isNull():
+            self.preview.setPixmap(thumbnail.scaled(
+                PREVIEW_SIZE, PREVIEW_SIZE, Qt.AspectRatioMode.KeepAspectRatio,
+                Qt.TransformationMode.SmoothTransformation))
+        else:
+            self.preview.hide()
+        top = QHBoxLayout()
+        top.addWidget(self.preview)
+        top.addLayout(form, 1)
         layout = QVBoxLayout(self)
-        layout.addLayout(form)
+        layout.addLayout(top)
         layout.addWidget(self.error_label)
         layout.addWidget(self.buttons)
 
