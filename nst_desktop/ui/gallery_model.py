@@ -271,7 +271,14 @@ class GalleryModel(QAbstractListModel):
 
 class GalleryFilterModel(QSortFilterProxyModel):
     """Search (every word in title, artist, year or tags), tag and favourite filters;
-    ordered with favourites first, then by the chosen :class:`SortOrder`."""
+    ordered with favourites first, then by the chosen :class:`SortOrder`.
+
+    Signals:
+        filter_changed(): the search, tag or favourites filter changed (a grid that shows
+            nothing before and after repaints what it says: :meth:`empty_text`).
+    """
+
+    filter_changed = Signal()
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
@@ -298,6 +305,26 @@ class GalleryFilterModel(QSortFilterProxyModel):
     def sort_order(self) -> SortOrder:
         return self._order
 
+    def empty_text(self) -> str:
+        """What the grid says when it shows nothing: why, and what to do."""
+        source = self.sourceModel()
+        if source is None or source.rowCount() == 0:
+            return ("No paintings yet.\nDrop paintings here, or use\n"
+                    "Gallery ▸ Import Images…")
+        if self._favourites_only and not self._text.strip() and not self._tag:
+            return "No favourites yet: click a painting's ☆ to make it one."
+        wanted = []
+        if self._text.strip():
+            wanted.append(f"“{self._text.strip()}”")
+        if self._tag:
+            wanted.append(f"tagged “{self._tag}”")
+        if self._favourites_only:
+            wanted.append("among the favourites")
+        if not wanted:
+            return ""
+        return "No painting " + (" ".join(wanted) if not self._text.strip() else
+                                 "matches " + " ".join(wanted)) + "."
+
     def _change_filter(self, name: str, value: object) -> None:
         if getattr(self, name) == value:
             return
@@ -309,6 +336,7 @@ class GalleryFilterModel(QSortFilterProxyModel):
         else:
             setattr(self, name, value)
             self.invalidateFilter()
+        self.filter_changed.emit()
 
     def _record(self, row: int) -> StyleRecord:
         source = self.sourceModel()

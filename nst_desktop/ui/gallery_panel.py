@@ -68,6 +68,7 @@ class GalleryPanel(QWidget):
         self.proxy.setSourceModel(self.model)
         self.view = GalleryView(icon_size, self)
         self.view.setModel(self.proxy)
+        self.proxy.filter_changed.connect(self.view.viewport().update)
         self.delegate = StyleDelegate(icon_size, self.view)
         self.view.setItemDelegate(self.delegate)
         self.undo_stack = QUndoStack(self)
