@@ -15,13 +15,12 @@ from PySide6.QtGui import (
     QDropEvent,
     QImage,
     QKeyEvent,
-    QPainter,
     QPaintEvent,
-    QPalette,
 )
 from PySide6.QtWidgets import QAbstractItemView, QListView
 
 from nst_desktop.ui.gallery_model import STYLES_MIME
+from nst_desktop.ui.widgets import paint_empty_hint
 
 
 def dropped_paths(mime) -> list[str]:
@@ -81,16 +80,10 @@ class GalleryView(QListView):
         model = self.model()
         if model is None or model.rowCount() > 0:
             return
-        text = model.empty_text() if hasattr(model, "empty_text") else ""
-        if not text:
-            return
         # Nothing to show: say why (an empty gallery, or a search that matches nothing).
-        painter = QPainter(self.viewport())
-        painter.setPen(self.palette().color(QPalette.ColorRole.PlaceholderText))
-        area = self.viewport().rect().adjusted(12, 24, -12, -12)
-        painter.drawText(area, int(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop
-                                   | Qt.TextFlag.TextWordWrap), text)
-        painter.end()
+        text = model.empty_text() if hasattr(model, "empty_text") else ""
+        if text:
+            paint_empty_hint(self, text)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
         editing = self.state() == QAbstractItemView.State.EditingState

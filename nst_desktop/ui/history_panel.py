@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
     QHBoxLayout,
-    QListView,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -29,7 +28,7 @@ from nst_desktop.engine.params import Params
 from nst_desktop.errors import NSTError
 from nst_desktop.text import counted
 from nst_desktop.ui.history_model import HistoryModel, HistoryRole
-from nst_desktop.ui.widgets import WrappingLabel
+from nst_desktop.ui.widgets import HintedListView, WrappingLabel
 
 
 class _RecordRelay(QObject):
@@ -93,7 +92,9 @@ class HistoryPanel(QWidget):
         # that the history says "The Starry Night" rather than a file name.
         self.style_namer: Callable[[str], str | None] | None = None
         self.model = HistoryModel(self.store, icon_size=icon_size, parent=self)
-        self.view = QListView(self)
+        self.view = HintedListView(
+            "No runs yet.\nEach finished run is kept here, with its photo, styles and "
+            "settings, to open or restore.", self)
         self.view.setModel(self.model)
         self.view.setIconSize(QSize(icon_size, icon_size))
         self.view.setUniformItemSizes(True)

@@ -1,5 +1,5 @@
 """Small reusable widgets: a log-scale slider, a fold-away section, an eliding label, a
-wrapping label, and the wait cursor."""
+wrapping label, a list that says why it is empty, and the wait cursor."""
 
 from __future__ import annotations
 
@@ -8,10 +8,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from PySide6.QtCore import QRect, QSize, Qt, Signal
-from PySide6.QtGui import QPainter, QPaintEvent, QResizeEvent
+from PySide6.QtGui import QPainter, QPaintEvent, QPalette, QResizeEvent
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QApplication,
     QLabel,
+    QListView,
     QSizePolicy,
     QSlider,
     QToolButton,
@@ -206,3 +208,27 @@ class WrappingLabel(QLabel):
             super().setText(shown)
         height = min(most, max(metrics.height(), self._height_of(shown, width)))
         self.setFixedHeight(height + margins.top() + margins.bottom())
+
+
+def paint_empty_hint(view: QAbstractItemView, text: str) -> None:
+    """Say on an item view's viewport why it shows nothing (call from its paintEvent)."""
+    painter = QPainter(view.viewport())
+    painter.setPen(view.palette().color(QPalette.ColorRole.PlaceholderText))
+    area = view.viewport().rect().adjusted(12, 24, -12, -12)
+    painter.drawText(area, int(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop
+                               | Qt.TextFlag.TextWordWrap), text)
+    painter.end()
+
+
+class HintedListView(QListView):
+    """A list that, with no rows, shows ``empty_hint`` instead of a blank field."""
+
+    def __init__(self, empty_hint: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.empty_hint = empty_hint
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 (Qt API)
+        super().paintEvent(event)
+        model = self.model()
+        if self.empty_hint and (model is None or model.rowCount() == 0):
+            paint_empty_hint(self, self.empty_hint)

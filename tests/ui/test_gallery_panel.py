@@ -17,6 +17,7 @@ from nst_desktop.ui.gallery_panel import GalleryPanel
 from tests.gallery_helpers import make_image
 
 from .dnd import drag_enter_event, drop_event
+from .pixels import inked_pixels
 
 # The offscreen platform warns about a window-manager hint it cannot give.
 
@@ -335,21 +336,13 @@ def test_what_opening_found_is_reported(qtbot, tmp_path):
         widget.shutdown()
 
 
-def _inked_pixels(widget) -> int:
-    """How many pixels of ``widget`` differ from its background (text drawn on it)."""
-    image = widget.grab().toImage()
-    background = image.pixel(2, image.height() - 3)
-    return sum(image.pixel(x, y) != background
-               for y in range(0, image.height(), 2) for x in range(0, image.width(), 2))
-
-
 def test_a_grid_that_shows_nothing_says_why(panel, qtbot):
     proxy, viewport = panel.proxy, panel.view.viewport()
     assert proxy.rowCount() == 3 and proxy.empty_text() == ""
     proxy.set_search_text("picasso")
     assert proxy.rowCount() == 0
     assert proxy.empty_text() == "No painting matches “picasso”."
-    qtbot.waitUntil(lambda: _inked_pixels(viewport) > 50)  # said on the grid
+    qtbot.waitUntil(lambda: inked_pixels(viewport) > 50)  # said on the grid
     with qtbot.waitSignal(proxy.filter_changed):  # the grid repaints: rows stay at none
         proxy.set_tag("warm")
     assert proxy.empty_text() == "No painting matches “picasso” tagged “warm”."
@@ -372,7 +365,7 @@ def test_an_empty_gallery_says_how_to_fill_it(qtbot):
     try:
         assert widget.proxy.rowCount() == 0
         assert "Drop paintings here" in widget.proxy.empty_text()
-        qtbot.waitUntil(lambda: _inked_pixels(widget.view.viewport()) > 50)
+        qtbot.waitUntil(lambda: inked_pixels(widget.view.viewport()) > 50)
     finally:
         widget.close()
         store.close()

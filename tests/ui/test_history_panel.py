@@ -157,3 +157,14 @@ def test_a_full_disk_is_reported_once_and_by_name(panel, qtbot, content_image, p
     assert "the disk is full" in blocker.args[0]
     assert "save it (Ctrl+S) to keep it" in blocker.args[0]  # the image is not lost yet
     assert panel.entry_ids() == []
+
+
+def test_an_empty_history_says_what_it_will_hold(panel, qtbot, content_image, params):
+    from .pixels import inked_pixels
+
+    viewport = panel.view.viewport()
+    panel.resize(300, 400)
+    assert panel.entry_ids() == [] and panel.view.empty_hint.startswith("No runs yet")
+    qtbot.waitUntil(lambda: inked_pixels(viewport) > 50)
+    record(panel, qtbot, content_image, params)
+    assert panel.model.rowCount() == 1  # the hint is for an empty list only
