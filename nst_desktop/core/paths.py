@@ -52,6 +52,12 @@ def history_dir() -> Path:
     return data_dir() / "history"
 
 
+def inputs_dir() -> Path:
+    """Where pasted and downloaded images are kept, so that a run made with them can be
+    restored from the history like any other."""
+    return data_dir() / "inputs"
+
+
 def resource_dir() -> Path:
     """The shipped resources: inside the wheel as ``nst_desktop.resources``,
     in a source checkout the top-level ``resources/`` folder."""

@@ -3,6 +3,7 @@ and restoring a saved result's parameters."""
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -10,8 +11,9 @@ from PySide6.QtCore import QObject, QSize, QUrl
 from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
 
 from nst_desktop.core.imageio import IMAGE_FILE_FILTER, LoadedImage, load_image, load_image_bytes
+from nst_desktop.core.kept_inputs import keep_bytes, keep_image
 from nst_desktop.engine import Params, Result, scaled_shape
-from nst_desktop.errors import ImageLoadError
+from nst_desktop.errors import ImageLoadError, NSTError
 from nst_desktop.ui.image_pane import ImagePane
 from nst_desktop.ui.params_model import PARAM_KEYS
 from nst_desktop.ui.qt_images import rgb_to_qimage
@@ -51,8 +53,23 @@ class Inputs(QObject):
         self.fetcher.failed.connect(self.on_fetch_failed)
 
     # -- where images go ----------------------------------------------------------------------
+    def kept(self, image: LoadedImage) -> LoadedImage:
+        """A pasted image (no file) kept in the data folder, so that the runs made with it
+        can be restored from the history; as it is where it cannot be kept (said)."""
+        if image.path:
+            return image
+        try:
+            with busy_cursor():
+                return keep_image(image)
+        except NSTError as exc:
+            self.window.show_status(
+                f"{exc} It is used as it is, but the history will not be able to restore it.")
+            return image
+
     def set_content(self, image: LoadedImage) -> None:
         w = self.window
+        pasted = not image.path
+        image = self.kept(image)
         w.content = image
         qimage = rgb_to_qimage(image.to_uint8())
         w.content_pane.canvas.set_image(qimage)
@@ -63,7 +80,8 @@ class Inputs(QObject):
         w.params_panel.set_content_shape((height, width))
         if image.path:
             w.settings.add_recent("content", image.path)
-        w.show_status(f"Photo: {name}")
+        if not (pasted and not image.path):  # where it was not kept, kept() said so
+            w.show_status(f"Photo: {name}")
         w.update_actions()
 
     def on_content_dropped(self, image: LoadedImage) -> None:
@@ -76,11 +94,13 @@ class Inputs(QObject):
         pane = self.window.style_pane
         if pane.take_replace_pending() and pane.entries:
             pane.clear()
+        pasted = not image.path
+        image = self.kept(image)
         pane.add_style(image)
         if image.path:
             self.window.settings.add_recent("style", image.path)
-        name = pane.entries[-1].name if image.path else "from the clipboard"
-        self.window.show_status(f"Added style {name}.")
+        if not (pasted and not image.path):  # where it was not kept, kept() said so
+            self.window.show_status(f"Added style {pane.entries[-1].name}.")
 
     def add_style(self, image: LoadedImage) -> None:
         """Add ``image`` to the blend (never replaces)."""
@@ -213,13 +233,26 @@ class Inputs(QObject):
             return
         try:
             with busy_cursor():
-                image = load_image_bytes(data, name=name)
+                image = self._load_download(data, name)
                 if pane is self.window.style_pane:
                     self.window.style_pane.replace_pending = self._fetch_replaces
                 pane.image_dropped.emit(image)
         except ImageLoadError as exc:
             pane.show_refusal(str(exc))
             self.window.show_status(str(exc))
+
+    def _load_download(self, data: bytes, name: str) -> LoadedImage:
+        """The downloaded image, kept under its own name first (so that its runs can be
+        restored from the history); from memory where it cannot be kept (said)."""
+        image = load_image_bytes(data, name=name)  # a bad download is refused before it is kept
+        if image.params is not None:
+            return image  # a result to restore, not an input
+        try:
+            return dataclasses.replace(image, path=str(keep_bytes(data, name or "downloaded")))
+        except NSTError as exc:
+            self.window.show_status(
+                f"{exc} It is used as it is, but the history will not be able to restore it.")
+            return image
 
     def on_fetch_failed(self, message: str) -> None:
         pane, self._fetch_target = self._fetch_target, None

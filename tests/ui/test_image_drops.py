@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -11,6 +12,8 @@ from PySide6.QtCore import QByteArray, QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent, QGuiApplication, QImage
 from PySide6.QtWidgets import QApplication, QMessageBox
 
+from nst_desktop.core import paths
+from nst_desktop.core.imageio import load_image
 from nst_desktop.ui.qt_images import qimage_to_png_bytes, rgb_to_qimage
 
 from .dnd import drag_enter_event, drop_event
@@ -60,7 +63,9 @@ def test_image_bytes_from_a_browser_are_used_without_fetching(window, dialogs, s
     mime.setUrls([QUrl("https://example.org/art/painting.png")])
     drop(window.style_pane, mime)
     assert len(window.style_pane.entries) == 1
-    assert window.style_pane.entries[0].image.size == (64, 64)
+    image = window.style_pane.entries[0].image
+    assert image.size == (64, 64)
+    assert Path(image.path).parent == paths.inputs_dir()  # kept, as a paste is
     assert not dialogs.named("question")  # the bytes were there: nothing to ask, nothing fetched
 
 
@@ -129,6 +134,43 @@ def test_paste_goes_into_the_focused_pane(window, qtbot, style_image, content_im
     assert window.content is not None and window.content.size == (64, 48)
 
 
+def test_a_pasted_photo_and_painting_are_kept_so_their_runs_name_real_files(
+        window, qtbot, style_image, content_image):
+    window.show()
+    qtbot.waitExposed(window)
+    for pane, pixels in ((window.content_pane, content_image), (window.style_pane, style_image)):
+        QGuiApplication.clipboard().setImage(rgb_to_qimage(pixels))
+        pane.canvas.setFocus()
+        qtbot.waitUntil(lambda p=pane: p.canvas.hasFocus())
+        window.paste_action.trigger()
+    photo, painting = window.content, window.style_pane.entries[0].image
+    for image, pixels in ((photo, content_image), (painting, style_image)):
+        kept = Path(image.path)
+        assert kept.parent == paths.inputs_dir() and kept.name.startswith("Pasted 20")
+        assert np.abs(load_image(kept).rgb - pixels).max() < 1 / 255 + 1e-6
+    assert photo.path != painting.path
+    params = window.runner.build_job().params  # what the history and a saved file will name
+    assert params.content == photo.path and params.styles[0].path == painting.path
+    assert window.content_pane.info_label.text().startswith("Pasted 20")
+
+
+def test_a_pasted_photo_that_cannot_be_kept_is_used_and_the_limit_said(
+        window, qtbot, content_image, monkeypatch):
+    from nst_desktop.errors import ImageSaveError
+    from nst_desktop.ui import inputs
+
+    def full(image):
+        raise ImageSaveError("The image cannot be kept: the disk is full (no space left in /x).")
+
+    monkeypatch.setattr(inputs, "keep_image", full)
+    QGuiApplication.clipboard().setImage(rgb_to_qimage(content_image))
+    window.paste_action.trigger()
+    assert window.content is not None and window.content.path == ""
+    assert window.content.size == (64, 48)
+    text = window.status_label.text()
+    assert "disk is full" in text and "history will not be able to restore it" in text
+
+
 def test_paste_of_copied_files(window, content_file):
     QGuiApplication.clipboard().setMimeData(url_mime(content_file))
     window.paste_action.trigger()  # no pane focused: the photo
@@ -185,7 +227,12 @@ def test_a_web_address_is_not_fetched_unless_the_person_agrees(window, dialogs, 
         with qtbot.waitSignal(window.style_pane.image_dropped, timeout=10_000):
             drop(window.style_pane, remote_mime(server.url))
     assert len(window.style_pane.entries) == 1
-    assert window.style_pane.entries[0].image.size == (64, 64)
+    image = window.style_pane.entries[0].image
+    assert image.size == (64, 64)
+    # kept under its own name, byte for byte, so that the history can restore its runs
+    kept = Path(image.path)
+    assert kept.parent == paths.inputs_dir() and kept.name == "painting.png"
+    assert kept.read_bytes() == png
 
 
 def test_a_download_over_the_size_cap_is_abandoned(window, dialogs, qtbot, style_image):

@@ -134,7 +134,8 @@ def test_a_pasted_style_is_added_from_its_pixels(win, qtbot, style_image):
     QGuiApplication.clipboard().setImage(rgb_to_qimage(style_image))
     focus(qtbot, win.style_pane.canvas)
     win.paste_action.trigger()
-    assert style_names(win) == ["Pasted image"]
+    [name] = style_names(win)
+    assert name.startswith("Pasted 20") and name.endswith(".png")  # kept, dated
     with qtbot.waitSignal(gallery.import_finished, timeout=20_000) as done:
         win.library.add_current_style()
     (new_id,) = done.args[0]
