@@ -262,7 +262,7 @@ class Inputs(QObject):
 
     # -- dialogs and recent files ------------------------------------------------------
     def _start_dir(self, kind: str) -> str:
-        return self.window.settings.last_dir(kind) or str(Path.home())
+        return str(self.window.settings.start_folder(kind))
 
     def open_content(self) -> None:
         path, _ = QFileDialog.getOpenFileName(

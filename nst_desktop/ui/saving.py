@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, QStandardPaths
+from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
 
 from nst_desktop.core.imageio import save_image, unique_path
@@ -40,11 +40,7 @@ class Saving(QObject):
         self.window = window
 
     def _folder(self) -> Path:
-        last = self.window.settings.last_dir("save")
-        if last and Path(last).is_dir():
-            return Path(last)
-        pictures = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.PicturesLocation)
-        return Path(pictures) if pictures and Path(pictures).is_dir() else Path.home()
+        return self.window.settings.start_folder("save")
 
     def default_path(self, suffix: str | None = None) -> Path:
         """A path in the last folder that does not exist yet: never overwrites."""

@@ -7,10 +7,11 @@ write a person's real settings.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import torch
-from PySide6.QtCore import QByteArray, QSettings
+from PySide6.QtCore import QByteArray, QSettings, QStandardPaths
 
 from nst_desktop.core.paths import config_dir
 from nst_desktop.engine import Params
@@ -113,6 +114,15 @@ class AppSettings:
     # -- folders --------------------------------------------------------------------
     def last_dir(self, kind: str) -> str:
         return str(self.qsettings.value(f"dirs/{kind}", "", str) or "")
+
+    def start_folder(self, kind: str) -> Path:
+        """Where a file dialog of ``kind`` opens: the last folder used for it while it still
+        exists, else the Pictures folder, else home."""
+        last = self.last_dir(kind)
+        if last and Path(last).is_dir():
+            return Path(last)
+        pictures = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.PicturesLocation)
+        return Path(pictures) if pictures and Path(pictures).is_dir() else Path.home()
 
     def set_last_dir(self, kind: str, folder: str) -> None:
         self.qsettings.setValue(f"dirs/{kind}", folder)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 from PySide6.QtCore import QMimeData, QUrl
 from PySide6.QtGui import QGuiApplication
@@ -115,3 +117,24 @@ def test_closing_with_an_unsaved_result_asks_first(loaded_window, dialogs):
     assert not w.close()
     dialogs.question_answer = QMessageBox.StandardButton.Discard
     assert w.close()
+
+
+def test_file_dialogs_open_in_the_last_folder_while_it_exists_else_pictures(
+        tmp_path, monkeypatch):
+    from PySide6.QtCore import QStandardPaths
+
+    from nst_desktop.ui.settings import AppSettings
+
+    settings = AppSettings()
+    pictures = tmp_path / "Pictures"
+    monkeypatch.setattr(QStandardPaths, "writableLocation", lambda _where: str(pictures))
+    assert settings.start_folder("open") == Path.home()  # no Pictures folder yet
+    pictures.mkdir()
+    assert settings.start_folder("open") == pictures
+    last = tmp_path / "holiday"
+    last.mkdir()
+    settings.set_last_dir("open", str(last))
+    assert settings.start_folder("open") == last
+    assert settings.start_folder("save") == pictures  # each kind remembers its own
+    last.rmdir()  # a folder since deleted (or an unplugged card) is not offered
+    assert settings.start_folder("open") == pictures
