@@ -4,6 +4,8 @@ history can restore its photo and paintings, a saved result's settings can find 
 
     image = keep_image(pasted)              # a LoadedImage whose path is a kept PNG
     path = keep_bytes(data, "cat.jpg")      # the downloaded file itself, under its own name
+
+The same bytes kept again reuse the file (a photo pasted twice is one file).
 """
 
 from __future__ import annotations
@@ -12,10 +14,10 @@ import dataclasses
 import time
 from pathlib import Path
 
-from nst_desktop.core import paths
-from nst_desktop.core.atomic_files import write_bytes_atomic, write_error_reason
+from nst_desktop.core import imageencode, paths
+from nst_desktop.core.atomic_files import is_temp_name, write_bytes_atomic, write_error_reason
 from nst_desktop.core.imageload import LoadedImage
-from nst_desktop.core.imagesave import save_image, unique_path
+from nst_desktop.core.imagesave import unique_path
 from nst_desktop.errors import ImageSaveError
 
 
@@ -29,27 +31,57 @@ def _folder(folder: Path | None) -> Path:
     return target
 
 
-def keep_image(image: LoadedImage, folder: Path | None = None,
-               stem: str = "Pasted") -> LoadedImage:
-    """``image`` with a path: as it is if it has one, else written losslessly (PNG, its bit
-    depth and alpha) as "Pasted 2026-12-04 23.20.12.png", a name that reads well in
-    the panes and the history. Raises :class:`ImageSaveError`."""
-    if image.path:
-        return image
-    name = f"{stem} {time.strftime('%Y-%m-%d %H.%M.%S')}"
-    target = unique_path(_folder(folder), name, ".png")
-    written = save_image(target, image.rgb, alpha=image.alpha, format="PNG",
-                         bit_depth=16 if image.bit_depth == 16 else 8)
-    return dataclasses.replace(image, path=str(written.resolve()), format="PNG")
+def _already_kept(folder: Path, data: bytes) -> Path | None:
+    """A file in ``folder`` with exactly these bytes: the same image pasted again."""
+    try:
+        candidates = [p for p in folder.iterdir()
+                      if not is_temp_name(p.name) and p.is_file()
+                      and p.stat().st_size == len(data)]
+    except OSError:
+        return None
+    for candidate in candidates:
+        try:
+            if candidate.read_bytes() == data:
+                return candidate.resolve()
+        except OSError:
+            continue
+    return None
 
 
-def keep_bytes(data: bytes, name: str, folder: Path | None = None) -> Path:
-    """Write a downloaded image's own bytes under its name (made unique); the path written.
-    Raises :class:`ImageSaveError`."""
-    stem, suffix = Path(name).stem or "downloaded", Path(name).suffix
-    target = unique_path(_folder(folder), stem, suffix)
+def _write(folder: Path, stem: str, suffix: str, data: bytes, what: str) -> Path:
+    kept = _already_kept(folder, data)
+    if kept is not None:
+        return kept
+    target = unique_path(folder, stem, suffix)
     try:
         return write_bytes_atomic(target, data).resolve()
     except OSError as exc:
-        raise ImageSaveError(f"The downloaded image cannot be kept: "
-                             f"{write_error_reason(target.parent, exc)}.") from None
+        raise ImageSaveError(
+            f"{what} cannot be kept: {write_error_reason(folder, exc)}.") from None
+
+
+def keep_image(image: LoadedImage, folder: Path | None = None,
+               stem: str = "Pasted") -> LoadedImage:
+    """``image`` with a path: as it is if it has one, else written losslessly (PNG, its bit
+    depth and alpha) as "Pasted 2026-12-04 23.20.12.png", a name that reads well in the
+    panes and the history; the same pixels pasted again reuse that file. Raises
+    :class:`ImageSaveError`."""
+    if image.path:
+        return image
+    try:
+        data = imageencode.encode("PNG", image.rgb, image.alpha, params_json=None, quality=95,
+                                  bit_depth=16 if image.bit_depth == 16 else 8)
+    except MemoryError:
+        raise ImageSaveError("There is not enough memory to keep the pasted image.") from None
+    except (OSError, ValueError, OverflowError) as error:
+        raise ImageSaveError(f"The pasted image cannot be kept: {error}.") from None
+    name = f"{stem} {time.strftime('%Y-%m-%d %H.%M.%S')}"
+    path = _write(_folder(folder), name, ".png", data, "The pasted image")
+    return dataclasses.replace(image, path=str(path), format="PNG")
+
+
+def keep_bytes(data: bytes, name: str, folder: Path | None = None) -> Path:
+    """Write a downloaded image's own bytes under its name (made unique), or find the same
+    bytes kept before; the path. Raises :class:`ImageSaveError`."""
+    stem, suffix = Path(name).stem or "downloaded", Path(name).suffix
+    return _write(_folder(folder), stem, suffix, data, "The downloaded image")

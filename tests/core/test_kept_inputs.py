@@ -42,20 +42,26 @@ def test_sixteen_bits_and_alpha_are_kept(content_image):
     assert np.abs(again.alpha - alpha).max() < 1 / 65535 + 1e-6
 
 
-def test_two_pastes_in_one_second_get_two_files(content_image, style_image):
+def test_two_pastes_in_one_second_get_two_files_and_one_image_twice_one(content_image,
+                                                                         style_image):
     first, second = keep_image(_pasted(content_image)), keep_image(_pasted(style_image))
     assert first.path != second.path
     assert load_image(first.path).size == (64, 48) and load_image(second.path).size == (64, 64)
+    again = keep_image(_pasted(content_image.copy()))  # the same photo pasted again
+    assert again.path == first.path
+    assert len(list(paths.inputs_dir().iterdir())) == 2
 
 
 def test_a_download_is_kept_byte_for_byte_under_its_name(tmp_path, style_image):
     from nst_desktop.core.imageio import save_image
 
     data = save_image(tmp_path / "art.png", style_image).read_bytes()
-    first, second = keep_bytes(data, "painting.png"), keep_bytes(data, "painting.png")
+    other = save_image(tmp_path / "other.png", 1 - style_image).read_bytes()
+    first, second = keep_bytes(data, "painting.png"), keep_bytes(other, "painting.png")
     assert first.name == "painting.png" and second.name == "painting-2.png"
-    assert first.read_bytes() == data == second.read_bytes()
-    assert keep_bytes(data, "").name == "downloaded"
+    assert first.read_bytes() == data and second.read_bytes() == other
+    assert keep_bytes(data, "painting.png") == first  # downloaded again: the same file
+    assert keep_bytes(b"GIF89a", "").name == "downloaded"
     assert load_image_bytes(data).size == load_image(first).size
 
 
