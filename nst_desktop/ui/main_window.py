@@ -214,6 +214,11 @@ class MainWindow(QMainWindow):
         self.compare_button = QToolButton()
         self.compare_button.setText("Compare")
         self.compare_button.setCheckable(True)
+        # On, it must look on: Fusion's sunken checked tool button is barely darker.
+        self.compare_button.setStyleSheet(
+            "QToolButton:checked { background: palette(highlight);"
+            " color: palette(highlighted-text); border: 1px solid palette(dark);"
+            " border-radius: 3px; padding: 2px 6px; }")
         self.compare_button.setToolTip(
             "Before/after split: drag the line to compare with the photo"
         )

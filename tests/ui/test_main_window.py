@@ -209,3 +209,26 @@ def test_a_long_run_finishing_in_the_background_notifies(loaded_window, qtbot):
     assert w.runner.notifications == ["Finished in 42 s."]
     w.runner.on_finished(Result(image, params, elapsed=3.0, device="cpu", steps=10))
     assert len(w.runner.notifications) == 1  # a short run needs no notification
+
+
+def test_compare_looks_on_when_it_is_on(window, qtbot):
+    """Fusion draws a checked tool button barely darker than an unchecked one; Compare takes
+    the highlight colour while the before/after split is showing."""
+    from PySide6.QtGui import QColor, QPalette
+
+    window.show()
+    qtbot.waitExposed(window)
+    button = window.compare_button
+    highlight = button.palette().color(QPalette.ColorRole.Highlight)
+
+    def distance_from_highlight() -> float:
+        image = button.grab().toImage()
+        c = QColor(image.pixel(image.width() // 6, image.height() // 2))
+        return ((c.red() - highlight.red()) ** 2 + (c.green() - highlight.green()) ** 2
+                + (c.blue() - highlight.blue()) ** 2) ** 0.5
+
+    assert distance_from_highlight() > 60
+    button.setChecked(True)
+    qtbot.waitUntil(lambda: distance_from_highlight() < 30)
+    button.setChecked(False)
+    qtbot.waitUntil(lambda: distance_from_highlight() > 60)
