@@ -32,17 +32,18 @@ from nst_desktop.ui.widgets import HintedListView, WrappingLabel
 
 
 class _RecordRelay(QObject):
-    recorded = Signal(object)  # HistoryEntry
+    recorded = Signal(object, object)  # HistoryEntry, the caller's token
     failed = Signal(str)
 
 
 class _RecordJob(QRunnable):
     def __init__(self, store: HistoryStore, result: Path | np.ndarray, params: Params,
                  elapsed: float, device: str, titles: list[str], relay: _RecordRelay,
-                 closing: threading.Event, precision: str = "") -> None:
+                 closing: threading.Event, precision: str = "", token: object = None) -> None:
         super().__init__()
         self.setAutoDelete(True)
         self._args = (store, result, params, elapsed, device, titles, precision)
+        self._token = token
         self._relay = relay
         self._closing = closing
 
@@ -56,7 +57,7 @@ class _RecordJob(QRunnable):
                 self._relay.failed.emit(self._failure(str(exc), result))
             return
         if not self._closing.is_set():
-            self._relay.recorded.emit(entry)
+            self._relay.recorded.emit(entry, self._token)
 
     @staticmethod
     def _failure(reason: str, result: Path | np.ndarray) -> str:
@@ -76,12 +77,15 @@ class HistoryPanel(QWidget):
         params_restore_requested(object): a :class:`Params` to put back in the
             parameter panel (inputs included).
         entry_recorded(object): a :class:`HistoryEntry` was added by :meth:`record_result`.
+        result_kept(object): the ``token`` given to :meth:`record_result`, once that run is
+            in the history (the window knows then that closing loses nothing).
         message(str): something to tell the person (errors, a missing file).
     """
 
     open_requested = Signal(str)
     params_restore_requested = Signal(object)
     entry_recorded = Signal(object)
+    result_kept = Signal(object)
     message = Signal(str)
 
     def __init__(self, store: HistoryStore | None = None, parent: QWidget | None = None, *,
@@ -148,20 +152,22 @@ class HistoryPanel(QWidget):
 
     # -- recording -------------------------------------------------------------------------
     def record_result(self, result: str | Path | np.ndarray, params: Params, elapsed: float,
-                      device: str, precision: str = "") -> None:
+                      device: str, precision: str = "", token: object = None) -> None:
         """Add a finished run (the saved file, or the RGB image) in the background."""
         # A copy of an array: the caller may reuse its buffer while this is written.
         kept = np.array(result, copy=True) if isinstance(result, np.ndarray) else Path(result)
         titles = [(self.style_namer(s.path) if self.style_namer else None) or ""
                   for s in params.styles]
         self._pool.start(_RecordJob(self.store, kept, params, elapsed, device, titles,
-                                    self._relay, self._closing, precision))
+                                    self._relay, self._closing, precision, token))
 
-    def on_relay_recorded(self, entry: HistoryEntry) -> None:
+    def on_relay_recorded(self, entry: HistoryEntry, token: object = None) -> None:
         if self._closing.is_set():  # recorded while the window closed: listed next time
             return
         self.model.add_entry(entry)
         self.entry_recorded.emit(entry)
+        if token is not None:
+            self.result_kept.emit(token)
 
     # -- acting on the selection -------------------------------------------------------------
     def selected_entries(self) -> list[HistoryEntry]:

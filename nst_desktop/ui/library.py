@@ -136,6 +136,7 @@ class Library(QObject):
         history.open_requested.connect(self.on_history_open_requested)
         history.params_restore_requested.connect(self.on_history_params_restore_requested)
         history.message.connect(w.show_status)
+        history.result_kept.connect(w.on_result_kept)
         w.runner.controller.finished.connect(self.on_run_finished)
 
     def _build_actions(self, gallery: GalleryPanel) -> None:
@@ -198,7 +199,7 @@ class Library(QObject):
         """Keep every finished run (a stopped one is not finished)."""
         if self.history is not None and not self._closed:
             self.history.record_result(result.image, result.params, result.elapsed, result.device,
-                                       result.precision)
+                                       result.precision, token=result)
 
     def on_history_open_requested(self, path: str) -> None:
         self.window.inputs.show_kept_result(path)

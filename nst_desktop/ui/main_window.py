@@ -172,6 +172,8 @@ class MainWindow(QMainWindow):
         # What the person sees.
         self.content: LoadedImage | None = None
         self.result: Result | None = None
+        # The result the history has kept (closing then loses nothing), by identity.
+        self.kept_result: Result | None = None
         self.close_pending = False
         self._shown_once = False
         self._pending_warnings: list[tuple[str, str]] = []  # (title, text) for when shown
@@ -456,10 +458,18 @@ class MainWindow(QMainWindow):
             self.main_splitter.setSizes([inputs, total - inputs])
 
     # -- closing ------------------------------------------------------------------------------
+    def on_result_kept(self, result: object) -> None:
+        """The history has this run; closing will not ask to save it."""
+        if result is self.result:
+            self.kept_result = self.result
+
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
-        if not self.close_pending and not self.saving.confirm_discard():
-            event.ignore()
-            return
+        if not self.close_pending:
+            confirmed = (self._confirm_stop() if self.runner.is_running()
+                         else self.saving.confirm_discard())
+            if not confirmed:
+                event.ignore()
+                return
         if self.runner.is_running():
             # Stop within one iteration, then close once the thread has ended.
             self.close_pending = True
@@ -473,6 +483,17 @@ class MainWindow(QMainWindow):
         if self.library is not None:
             self.library.shutdown()
         event.accept()
+
+    def _confirm_stop(self) -> bool:
+        """Closing during a run: a long one is not thrown away by a stray Ctrl+Q."""
+        answer = QMessageBox.question(
+            self,
+            "Stop the run?",
+            "A run is in progress. Stop it and close? The image so far is not kept.",
+            QMessageBox.StandardButton.Close | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Cancel,
+        )
+        return answer == QMessageBox.StandardButton.Close
 
     def window_icon(self) -> QIcon:
         return self.windowIcon()

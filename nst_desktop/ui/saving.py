@@ -114,9 +114,11 @@ class Saving(QObject):
             w.show_status("Result copied to the clipboard.")
 
     def confirm_discard(self) -> bool:
-        """Before closing: offer to save a finished result that was never saved."""
+        """Before closing: offer to save a result that would be lost: never saved, and not
+        in the history (a stopped run, or one the history could not keep)."""
         w = self.window
-        if w.result is None or w.runner.saved_path or w.result.steps == 0:
+        if (w.result is None or w.runner.saved_path or w.result.steps == 0
+                or w.kept_result is w.result):
             return True
         answer = QMessageBox.question(
             w,

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QMessageBox
 
 from nst_desktop.core.gallery_store import GalleryStore
 from nst_desktop.core.imageio import load_image
@@ -225,6 +226,34 @@ def test_a_stopped_run_is_not_recorded(win, qtbot, content_file, style_file, mon
     qtbot.waitUntil(lambda: not win.runner.is_running(), timeout=10_000)
     assert win.result is not None and win.result.steps >= 2
     assert recorded == []
+
+
+def test_closing_after_a_run_the_history_kept_asks_nothing(win, qtbot, content_file, dialogs):
+    """Nothing is lost: the history has it. (A stopped run, or one it could not keep, asks.)"""
+    gallery = win.library.gallery
+    assert win.inputs.open_path(str(content_file), "content")
+    gallery.select_ids(ids_of(gallery, "Gamma"))
+    gallery.activate_selected()
+    run_to_the_end(win, qtbot)
+    qtbot.waitUntil(lambda: win.kept_result is win.result)
+    assert win.close()
+    assert dialogs.named("question") == []
+
+
+def test_closing_after_a_stopped_run_offers_to_save_it(win, qtbot, content_file, style_file,
+                                                       dialogs):
+    assert win.inputs.open_path(str(content_file), "content")
+    assert win.inputs.open_path(str(style_file), "style")
+    win.model.set_value("iterations", 300)
+    win.runner.controller.progress.connect(
+        lambda event: win.stop_action.trigger() if event.step == 2 else None)
+    with qtbot.waitSignal(win.runner.controller.cancelled, timeout=90_000):
+        win.run_action.trigger()
+    qtbot.waitUntil(lambda: not win.runner.is_running(), timeout=10_000)
+    dialogs.question_answer = QMessageBox.StandardButton.Cancel
+    assert not win.close()
+    [(title, text, *_)] = dialogs.named("question")
+    assert "has not been saved" in text and win.isVisible()
 
 
 def kept_run(window, qtbot, content_image, params):

@@ -70,13 +70,20 @@ def test_stop_keeps_the_image_and_a_new_run_can_continue_from_it(loaded_window, 
     assert job.init_image is w.result.image
 
 
-def test_closing_mid_run_stops_the_worker_and_closes(loaded_window, qtbot):
+def test_closing_mid_run_asks_then_stops_the_worker_and_closes(loaded_window, qtbot, dialogs):
     w = loaded_window
     w.model.set_value("iterations", 500)
     w.show()
     with qtbot.waitSignal(w.runner.controller.progress, timeout=90_000):
         w.run_action.trigger()
+    dialogs.question_answer = QMessageBox.StandardButton.Cancel  # a stray Ctrl+Q
+    assert not w.close()
+    [(title, text, *_)] = dialogs.named("question")
+    assert "run is in progress" in text and "not kept" in text
+    assert w.runner.is_running() and w.isVisible() and not w.close_pending
+    dialogs.question_answer = QMessageBox.StandardButton.Close
     w.close()
+    assert len(dialogs.named("question")) == 2  # asked once more; not "save the result?"
     assert w.close_pending  # it waits for the step in flight rather than killing the thread
     qtbot.waitUntil(lambda: not w.isVisible(), timeout=30_000)
     assert not w.runner.is_running()
