@@ -153,8 +153,10 @@ def clean_details(changes: dict[str, object]) -> dict[str, object]:
 
 
 def title_from_filename(path: Path) -> str:
-    """'the_starry-night.jpg' -> 'The starry night' (a starting title for an import)."""
-    stem = re.sub(r"[_\-.]+", " ", Path(path).stem).strip()
+    """'the_starry-night.jpg' -> 'The starry night' (a starting title for an import); a date
+    or time keeps its marks: 'Pasted 2026-12-04 23.20.12.png' -> 'Pasted 2026-12-04 23.20.12'."""
+    # "_" becomes a space; so do "-" and "." unless they stand between two digits.
+    stem = re.sub(r"[_\s]+|(?<!\d)[\-.]+|[\-.]+(?!\d)", " ", Path(path).stem).strip()
     stem = " ".join(stem.split())[:MAX_TITLE]
     return stem[:1].upper() + stem[1:] if stem else "Untitled style"
 

@@ -296,3 +296,20 @@ def test_database_uses_wal(store):
     conn = sqlite3.connect(store.db_path)
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     conn.close()
+
+
+@pytest.mark.parametrize(
+    ("name", "title"),
+    [
+        ("the_starry-night.jpg", "The starry night"),
+        ("van-gogh_1889.jpg", "Van gogh 1889"),
+        ("Pasted 2026-12-04 23.20.12.png", "Pasted 2026-12-04 23.20.12"),  # a kept paste
+        ("img-2023-01-05.png", "Img 2023-01-05"),
+        ("12_34.png", "12 34"),
+        ("-.png", "Untitled style"),
+    ],
+)
+def test_a_starting_title_comes_from_the_file_name_keeping_dates(name, title):
+    from nst_desktop.core.gallery_records import title_from_filename
+
+    assert title_from_filename(Path(name)) == title

@@ -140,6 +140,7 @@ def test_a_pasted_style_is_added_from_its_pixels(win, qtbot, style_image):
     with qtbot.waitSignal(gallery.import_finished, timeout=20_000) as done:
         win.library.add_current_style()
     (new_id,) = done.args[0]
+    assert gallery.store.get(new_id).title == name.removesuffix(".png")  # "Pasted 2026-12-04 …"
     added = load_image(gallery.store.get(new_id).image_path)
     assert added.size == (64, 64)
     assert np.abs(added.rgb - style_image).max() < 1 / 255 + 1e-6
