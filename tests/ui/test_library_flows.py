@@ -213,18 +213,23 @@ def test_a_finished_run_is_recorded_with_the_gallery_titles(win, qtbot, content_
     assert win.saving.default_path().name.startswith("photo-Gamma")
 
 
+def stop_at_the_second_step(window, qtbot, content_file, style_file):
+    """Start a long run and press Stop at its second step; return once it has ended."""
+    assert window.inputs.open_path(str(content_file), "content")
+    assert window.inputs.open_path(str(style_file), "style")
+    window.model.set_value("iterations", 300)
+    window.runner.controller.progress.connect(
+        lambda event: window.stop_action.trigger() if event.step == 2 else None)
+    with qtbot.waitSignal(window.runner.controller.cancelled, timeout=90_000):
+        window.run_action.trigger()
+    qtbot.waitUntil(lambda: not window.runner.is_running(), timeout=10_000)
+
+
 def test_a_stopped_run_is_not_recorded(win, qtbot, content_file, style_file, monkeypatch):
     history = win.library.history
     recorded = []
     monkeypatch.setattr(history, "record_result", lambda *args: recorded.append(args))
-    assert win.inputs.open_path(str(content_file), "content")
-    assert win.inputs.open_path(str(style_file), "style")
-    win.model.set_value("iterations", 300)
-    win.runner.controller.progress.connect(
-        lambda event: win.stop_action.trigger() if event.step == 2 else None)
-    with qtbot.waitSignal(win.runner.controller.cancelled, timeout=90_000):
-        win.run_action.trigger()
-    qtbot.waitUntil(lambda: not win.runner.is_running(), timeout=10_000)
+    stop_at_the_second_step(win, qtbot, content_file, style_file)
     assert win.result is not None and win.result.steps >= 2
     assert recorded == []
 
@@ -243,14 +248,7 @@ def test_closing_after_a_run_the_history_kept_asks_nothing(win, qtbot, content_f
 
 def test_closing_after_a_stopped_run_offers_to_save_it(win, qtbot, content_file, style_file,
                                                        dialogs):
-    assert win.inputs.open_path(str(content_file), "content")
-    assert win.inputs.open_path(str(style_file), "style")
-    win.model.set_value("iterations", 300)
-    win.runner.controller.progress.connect(
-        lambda event: win.stop_action.trigger() if event.step == 2 else None)
-    with qtbot.waitSignal(win.runner.controller.cancelled, timeout=90_000):
-        win.run_action.trigger()
-    qtbot.waitUntil(lambda: not win.runner.is_running(), timeout=10_000)
+    stop_at_the_second_step(win, qtbot, content_file, style_file)
     dialogs.question_answer = QMessageBox.StandardButton.Cancel
     assert not win.close()
     [(title, text, *_)] = dialogs.named("question")
