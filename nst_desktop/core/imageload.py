@@ -132,7 +132,7 @@ def _load(
     if width <= 0 or height <= 0:
         raise ImageLoadError(f"{label} has no pixels ({width} × {height}).")
     if width * height > max_pixels:
-        raise ImageTooLargeError(_too_large_message(label, width, height, max_pixels))
+        raise ImageTooLargeError(too_large_message(label, width, height, max_pixels))
     tiles = list(image.tile)
     try:
         image.load()  # decode everything now: a truncated file fails here, not later
@@ -216,7 +216,7 @@ _bomb_limit_lock = threading.Lock()
 
 
 @contextmanager
-def _pillow_limit_at_least(max_pixels: int | None):
+def pillow_limit_at_least(max_pixels: int | None):
     """Let Pillow's own decompression-bomb check allow ``max_pixels``; ours decides.
 
     Pillow's limit is a module global, so it is raised (and put back) under a lock."""
@@ -239,7 +239,7 @@ def _open_image(
 ) -> ImageFile.ImageFile:
     """Read the header only; no pixels are decoded yet. A stream is closed on failure."""
     try:
-        with _pillow_limit_at_least(max_pixels):
+        with pillow_limit_at_least(max_pixels):
             return Image.open(source)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
         _close(source)
@@ -278,7 +278,7 @@ def _close(source: IO[bytes] | Path) -> None:
         source.close()
 
 
-def _too_large_message(label: str, width: int, height: int, max_pixels: int) -> str:
+def too_large_message(label: str, width: int, height: int, max_pixels: int) -> str:
     return (
         f"{label} is too large: {width} × {height} pixels "
         f"({width * height / 1e6:.1f} megapixels; the limit is {max_pixels / 1e6:.1f})."

@@ -17,13 +17,19 @@ import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from nst_desktop.core.atomic_files import atomic_open
-from nst_desktop.core.imageload import damaged_message, unrecognised_message
+from nst_desktop.core.imageload import (  # the photo pane's limits and words
+    DEFAULT_MAX_PIXELS,
+    damaged_message,
+    pillow_limit_at_least,
+    too_large_message,
+    unrecognised_message,
+)
+from nst_desktop.core.imagesniff import header_size
 from nst_desktop.errors import ImageLoadError, ImageTooLargeError
 
 THUMBNAIL_SIZE = 256  # longest side in pixels of the cached thumbnails
 THUMBNAIL_QUALITY = 88
 # Pillow's own decompression-bomb threshold (about 89 megapixels) is our limit too.
-DEFAULT_MAX_PIXELS = int(Image.MAX_IMAGE_PIXELS or 89_478_485)
 IMAGE_SUFFIXES = frozenset(
     {".jpg", ".jpeg", ".png", ".webp", ".tif", ".tiff", ".bmp", ".gif", ".jfif", ".jpe"}
 )
@@ -81,13 +87,13 @@ def probe_image(
     if size == 0:
         raise ImageLoadError(f"{name} is empty (0 bytes).")
     try:
-        with Image.open(path) as probe:
+        with pillow_limit_at_least(max_pixels), Image.open(path) as probe:
             fmt = probe.format or "unknown"
             mode = probe.mode
             _check_pixels(name, probe.size, max_pixels)
             width, height = probe.size
             probe.verify()
-        with Image.open(path) as image:
+        with pillow_limit_at_least(max_pixels), Image.open(path) as image:
             if image.getexif().get(_EXIF_ORIENTATION) in (5, 6, 7, 8):
                 width, height = height, width  # stored on its side
             image.draft("RGB", (thumbnail_size * 2, thumbnail_size * 2))
@@ -97,14 +103,13 @@ def probe_image(
             thumb.thumbnail((thumbnail_size, thumbnail_size), Image.Resampling.LANCZOS)
     except (ImageLoadError, ImageTooLargeError):
         raise
-    except Image.DecompressionBombError:
-        raise ImageTooLargeError(
-            f"{name} is too large to open safely (more than {max_pixels:,} pixels)."
-        ) from None
-    except Image.DecompressionBombWarning:  # raised when warnings are errors
-        raise ImageTooLargeError(
-            f"{name} is too large to open safely (more than {max_pixels:,} pixels)."
-        ) from None
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        # (the warning is raised where warnings are errors)
+        claimed = header_size(_head(path))
+        if claimed is not None:
+            raise ImageTooLargeError(too_large_message(name, *claimed, max_pixels)) from None
+        raise ImageTooLargeError(f"{name} is too large to open safely (more than "
+                                 f"{max_pixels / 1e6:.1f} megapixels).") from None
     except UnidentifiedImageError:
         raise ImageLoadError(unrecognised_message(name, _head(path))) from None
     except PermissionError:
@@ -166,10 +171,7 @@ def to_uint8_rgb(rgb: np.ndarray) -> np.ndarray:
 
 def _check_pixels(name: str, size: tuple[int, int], max_pixels: int) -> None:
     if size[0] * size[1] > max_pixels:
-        raise ImageTooLargeError(
-            f"{name} is {size[0]}x{size[1]} pixels, more than the {max_pixels:,} "
-            "that can be opened safely."
-        )
+        raise ImageTooLargeError(too_large_message(name, size[0], size[1], max_pixels))
 
 
 def _to_rgb(image: Image.Image) -> Image.Image:

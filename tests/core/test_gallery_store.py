@@ -122,9 +122,23 @@ def test_a_huge_image_is_refused_before_decoding(store, tmp_path):
     header = struct.pack(">IIBBBBB", 30000, 30000, 8, 2, 0, 0, 0)
     bomb = tmp_path / "bomb.png"
     bomb.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IEND", b""))
-    with pytest.raises(ImageLoadError, match="too large"):
+    with pytest.raises(ImageLoadError, match="too large") as info:
         store.add(bomb)
+    assert "30000 × 30000" in str(info.value) and "900.0 megapixels" in str(info.value)
     assert len(store) == 0
+
+
+def test_a_painting_the_photo_pane_opens_the_gallery_takes_too(store, tmp_path):
+    """A museum scan of 90 megapixels: past Pillow's own 89.5 MP warning, inside the app's
+    179 MP limit. The gallery refused what the photo and painting panes open."""
+    from nst_desktop.core.imageio import load_image
+
+    scan = tmp_path / "scan.jpg"
+    Image.new("RGB", (10_000, 9_000), (180, 120, 60)).save(scan, quality=50)
+    assert load_image(scan).size == (10_000, 9_000)
+    record = store.add(scan)
+    assert (record.width, record.height) == (10_000, 9_000)
+    assert record.thumbnail_path.is_file()
 
 
 @pytest.mark.parametrize("mode", ["CMYK", "I;16", "P", "RGBA", "LA", "L"])
