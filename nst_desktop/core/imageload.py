@@ -250,7 +250,7 @@ def _open_image(
             f"{(max_pixels or DEFAULT_MAX_PIXELS) / 1e6:.1f} megapixels."
         ) from None
     except UnidentifiedImageError:
-        head = _head_of(source)
+        head = head_of(source)
         _close(source)
         raise ImageLoadError(unrecognised_message(label, head)) from None
     except OSError as error:
@@ -261,7 +261,7 @@ def _open_image(
         raise ImageLoadError(damaged_message(label, error)) from None
 
 
-def _head_of(source: IO[bytes] | Path) -> bytes:
+def head_of(source: IO[bytes] | Path) -> bytes:
     """The first bytes of the file, to explain why Pillow did not recognise it."""
     try:
         if isinstance(source, Path):

@@ -20,6 +20,7 @@ from nst_desktop.core.atomic_files import atomic_open
 from nst_desktop.core.imageload import (  # the photo pane's limits and words
     DEFAULT_MAX_PIXELS,
     damaged_message,
+    head_of,
     pillow_limit_at_least,
     too_large_message,
     unrecognised_message,
@@ -29,7 +30,6 @@ from nst_desktop.errors import ImageLoadError, ImageTooLargeError
 
 THUMBNAIL_SIZE = 256  # longest side in pixels of the cached thumbnails
 THUMBNAIL_QUALITY = 88
-# Pillow's own decompression-bomb threshold (about 89 megapixels) is our limit too.
 IMAGE_SUFFIXES = frozenset(
     {".jpg", ".jpeg", ".png", ".webp", ".tif", ".tiff", ".bmp", ".gif", ".jfif", ".jpe"}
 )
@@ -105,13 +105,13 @@ def probe_image(
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         # (the warning is raised where warnings are errors)
-        claimed = header_size(_head(path))
+        claimed = header_size(head_of(path))
         if claimed is not None:
             raise ImageTooLargeError(too_large_message(name, *claimed, max_pixels)) from None
         raise ImageTooLargeError(f"{name} is too large to open safely (more than "
                                  f"{max_pixels / 1e6:.1f} megapixels).") from None
     except UnidentifiedImageError:
-        raise ImageLoadError(unrecognised_message(name, _head(path))) from None
+        raise ImageLoadError(unrecognised_message(name, head_of(path))) from None
     except PermissionError:
         raise ImageLoadError(f"{name} cannot be read: permission denied.") from None
     except MemoryError:
@@ -122,14 +122,6 @@ def probe_image(
     if width < 1 or height < 1:
         raise ImageLoadError(f"{name} has no pixels.")
     return ImageInfo(fmt, width, height, mode), thumb
-
-
-def _head(path: Path) -> bytes:
-    try:
-        with open(path, "rb") as stream:
-            return stream.read(32)
-    except OSError:
-        return b""
 
 
 def save_thumbnail(thumb: Image.Image, dest: Path) -> None:
