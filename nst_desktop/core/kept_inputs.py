@@ -72,11 +72,11 @@ def keep_image(image: LoadedImage, folder: Path | None = None,
         data = imageencode.encode("PNG", image.rgb, image.alpha, params_json=None, quality=95,
                                   bit_depth=16 if image.bit_depth == 16 else 8)
     except MemoryError:
-        raise ImageSaveError("There is not enough memory to keep the pasted image.") from None
+        raise ImageSaveError("There is not enough memory to keep the image.") from None
     except (OSError, ValueError, OverflowError) as error:
-        raise ImageSaveError(f"The pasted image cannot be kept: {error}.") from None
+        raise ImageSaveError(f"The image cannot be kept: {error}.") from None
     name = f"{stem} {time.strftime('%Y-%m-%d %H.%M.%S')}"
-    path = _write(_folder(folder), name, ".png", data, "The pasted image")
+    path = _write(_folder(folder), name, ".png", data, "The image")
     return dataclasses.replace(image, path=str(path), format="PNG")
 
 

@@ -53,23 +53,23 @@ class Inputs(QObject):
         self.fetcher.failed.connect(self.on_fetch_failed)
 
     # -- where images go ----------------------------------------------------------------------
-    def kept(self, image: LoadedImage) -> LoadedImage:
-        """A pasted image (no file) kept in the data folder, so that the runs made with it
-        can be restored from the history; as it is where it cannot be kept (said)."""
+    def kept(self, image: LoadedImage) -> tuple[LoadedImage, bool]:
+        """A pasted or downloaded image (no file) kept in the data folder, so that the runs
+        made with it can be restored from the history; as it is where it cannot be kept,
+        which the status line then says (the second value: True)."""
         if image.path:
-            return image
+            return image, False
         try:
             with busy_cursor():
-                return keep_image(image)
+                return keep_image(image), False
         except NSTError as exc:
             self.window.show_status(
                 f"{exc} It is used as it is, but the history will not be able to restore it.")
-            return image
+            return image, True
 
     def set_content(self, image: LoadedImage) -> None:
         w = self.window
-        pasted = not image.path
-        image = self.kept(image)
+        image, said = self.kept(image)
         w.content = image
         qimage = rgb_to_qimage(image.to_uint8())
         w.content_pane.canvas.set_image(qimage)
@@ -80,7 +80,7 @@ class Inputs(QObject):
         w.params_panel.set_content_shape((height, width))
         if image.path:
             w.settings.add_recent("content", image.path)
-        if not (pasted and not image.path):  # where it was not kept, kept() said so
+        if not said:
             w.show_status(f"Photo: {name}")
         w.update_actions()
 
@@ -94,12 +94,11 @@ class Inputs(QObject):
         pane = self.window.style_pane
         if pane.take_replace_pending() and pane.entries:
             pane.clear()
-        pasted = not image.path
-        image = self.kept(image)
+        image, said = self.kept(image)
         pane.add_style(image)
         if image.path:
             self.window.settings.add_recent("style", image.path)
-        if not (pasted and not image.path):  # where it was not kept, kept() said so
+        if not said:
             self.window.show_status(f"Added style {pane.entries[-1].name}.")
 
     def add_style(self, image: LoadedImage) -> None:
@@ -243,15 +242,14 @@ class Inputs(QObject):
 
     def _load_download(self, data: bytes, name: str) -> LoadedImage:
         """The downloaded image, kept under its own name first (so that its runs can be
-        restored from the history); from memory where it cannot be kept (said)."""
+        restored from the history). Where its bytes cannot be kept it comes without a path,
+        and :meth:`kept` tries once more as a pasted image would, and says if that fails."""
         image = load_image_bytes(data, name=name)  # a bad download is refused before it is kept
         if image.params is not None:
             return image  # a result to restore, not an input
         try:
             return dataclasses.replace(image, path=str(keep_bytes(data, name or "downloaded")))
-        except NSTError as exc:
-            self.window.show_status(
-                f"{exc} It is used as it is, but the history will not be able to restore it.")
+        except NSTError:
             return image
 
     def on_fetch_failed(self, message: str) -> None:

@@ -235,6 +235,27 @@ def test_a_web_address_is_not_fetched_unless_the_person_agrees(window, dialogs, 
     assert kept.read_bytes() == png
 
 
+def test_a_download_whose_bytes_cannot_be_kept_is_kept_as_a_paste_would_be(
+        window, dialogs, qtbot, style_image, monkeypatch):
+    """Its own name too long for the disk, say: the pixels are kept as a PNG instead, once."""
+    from nst_desktop.errors import ImageSaveError
+    from nst_desktop.ui import inputs
+
+    def refuse(data, name):
+        raise ImageSaveError("The downloaded image cannot be kept: the file name is too long.")
+
+    monkeypatch.setattr(inputs, "keep_bytes", refuse)
+    png = qimage_to_png_bytes(rgb_to_qimage(style_image))
+    dialogs.question_answer = QMessageBox.StandardButton.Yes
+    with _Server(png) as server, qtbot.waitSignal(window.style_pane.image_dropped,
+                                                  timeout=10_000):
+        drop(window.style_pane, remote_mime(server.url))
+    kept = Path(window.style_pane.entries[0].image.path)
+    assert kept.parent == paths.inputs_dir() and kept.suffix == ".png"
+    assert np.abs(load_image(kept).rgb - style_image).max() < 1 / 255 + 1e-6
+    assert "cannot be kept" not in window.status_label.text()
+
+
 def test_a_download_over_the_size_cap_is_abandoned(window, dialogs, qtbot, style_image):
     png = qimage_to_png_bytes(rgb_to_qimage(style_image))
     dialogs.question_answer = QMessageBox.StandardButton.Yes
