@@ -152,6 +152,12 @@ class GalleryPanel(QWidget):
                                        self.export_action, None, self.undo_action,
                                        self.redo_action])
 
+    def focus_order(self) -> list[QWidget]:
+        """The panel's Tab order, as it reads: search and its menu, the filters, the styles."""
+        bar = self.toolbar
+        return [bar.search_edit, bar.menu_button, bar.tag_combo, bar.favourites_button,
+                bar.order_combo, self.view]
+
     def release_undo_shortcuts(self) -> None:
         """Give up the panel's own Ctrl+Z / Ctrl+Shift+Z, for a host window that routes
         undo through a QUndoGroup (two Ctrl+Z shortcuts would be ambiguous: neither fires)."""

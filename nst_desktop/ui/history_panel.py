@@ -151,6 +151,10 @@ class HistoryPanel(QWidget):
             app.aboutToQuit.connect(self.shutdown)
 
     # -- recording -------------------------------------------------------------------------
+    def focus_order(self) -> list[QWidget]:
+        """The panel's Tab order: the runs, then their buttons."""
+        return [self.view, self.open_button, self.restore_button, self.delete_button]
+
     def record_result(self, result: str | Path | np.ndarray, params: Params, elapsed: float,
                       device: str, precision: str = "", token: object = None) -> None:
         """Add a finished run (the saved file, or the RGB image) in the background."""

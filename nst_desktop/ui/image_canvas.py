@@ -12,6 +12,7 @@ from __future__ import annotations
 from PySide6.QtCore import QPointF, QRectF, QSize, QSizeF, Qt, Signal
 from PySide6.QtGui import (
     QColor,
+    QFocusEvent,
     QImage,
     QKeyEvent,
     QMouseEvent,
@@ -28,6 +29,7 @@ MIN_SCALE = 0.02
 MAX_SCALE = 32.0
 ZOOM_STEP = 1.25
 SPLIT_GRAB_PX = 8
+FOCUS_RING_PX = 2
 
 
 class ImageCanvas(QWidget):
@@ -194,6 +196,31 @@ class ImageCanvas(QWidget):
         painter = QPainter(self)
         pal = self.palette()
         painter.fillRect(self.rect(), pal.color(QPalette.ColorRole.Base).darker(104))
+        self._paint_contents(painter)
+        if self.shows_focus():
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.setPen(QPen(pal.color(QPalette.ColorRole.Highlight), FOCUS_RING_PX))
+            inset = FOCUS_RING_PX // 2
+            painter.drawRect(self.rect().adjusted(inset, inset, -inset - 1, -inset - 1))
+
+    def shows_focus(self) -> bool:
+        """Whether the focus ring is drawn: while the canvas has the focus and it came from
+        the keyboard (Tab, a shortcut), as Qt's styles draw theirs, so that a person moving
+        through the window by keyboard sees which pane Ctrl+V, +/- and \\ act on."""
+        return self.hasFocus() and self.window().testAttribute(
+            Qt.WidgetAttribute.WA_KeyboardFocusChange
+        )
+
+    def focusInEvent(self, event: QFocusEvent) -> None:  # noqa: N802 (Qt API)
+        super().focusInEvent(event)
+        self.update()
+
+    def focusOutEvent(self, event: QFocusEvent) -> None:  # noqa: N802
+        super().focusOutEvent(event)
+        self.update()
+
+    def _paint_contents(self, painter: QPainter) -> None:
         shown = self._compare if self.showing_compare() else self._image
         if shown is None or self._logical.isEmpty():
             self._paint_placeholder(painter)

@@ -59,7 +59,6 @@ class ImagePane(QFrame):
 
         self.canvas = ImageCanvas(self)
         self.canvas.placeholder = placeholder
-        self.setFocusProxy(self.canvas)
 
         self.message_label = QLabel(self)
         self.message_label.setObjectName("drop_message")

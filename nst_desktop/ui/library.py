@@ -105,6 +105,10 @@ class Library(QObject):
             self._build_actions(self.gallery)
         if self.history is not None:
             self._wire_history(self.history)
+        window.order_focus([
+            *(self.gallery.focus_order() if self.gallery is not None else []),
+            *(self.history.focus_order() if self.history is not None else []),
+        ])
         window.gallery_dock.raise_()
         if not window.state_restored and self.gallery is not None:
             width = first_gallery_width(self.gallery, window.width())

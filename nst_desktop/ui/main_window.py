@@ -7,7 +7,7 @@ current result) and wires the pieces together; getting images in lives in
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -17,6 +17,7 @@ from PySide6.QtGui import (
     QCloseEvent,
     QDragEnterEvent,
     QDropEvent,
+    QFocusEvent,
     QIcon,
     QPalette,
     QShowEvent,
@@ -34,6 +35,7 @@ from PySide6.QtWidgets import (
     QScrollArea,
     QSplitter,
     QStyle,
+    QTabBar,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -51,7 +53,7 @@ from nst_desktop.ui.saving import Saving
 from nst_desktop.ui.settings import AppSettings
 from nst_desktop.ui.style_list import StylePane
 from nst_desktop.ui.theme import ThemeController
-from nst_desktop.ui.widgets import WrappingLabel
+from nst_desktop.ui.widgets import WrappingLabel, chain_focus, shown_to_tab
 from nst_desktop.ui.window_actions import build_actions, build_menus, build_toolbar
 
 if TYPE_CHECKING:
@@ -65,13 +67,17 @@ SMALL_SCREEN_SHARE = (0.94, 0.9)
 # QMainWindow.saveState version: 1 added the history dock. A state saved by another
 # version is ignored (the docks take their default places) rather than half-applied.
 STATE_VERSION = 1
+# Tab stops in a row that the window hides (a tabbed dock's fields) that Tab passes over.
+MAX_HIDDEN_TAB_STOPS = 64
 INPUTS_SHARE = 0.34  # of the centre, for the photo and style column at first show
 RUN_BUTTON_STYLE = """
 QPushButton#run_button { background: palette(highlight); color: palette(highlighted-text);
-    border: 1px solid palette(dark); border-radius: 5px; padding: 6px 12px; }
+    border: 1px solid palette(dark); border-radius: 5px; padding: 6px 12px; outline: none; }
 QPushButton#run_button:pressed { background: palette(dark); }
 QPushButton#run_button:disabled { background: palette(button); color: DISABLED_TEXT; }
 QPushButton#run_button[running="true"] { background: #b83227; color: white; }
+QPushButton#run_button[keyboard_focus="true"] { border: 2px solid RING;
+    padding: 5px 11px; }
 """
 
 
@@ -88,7 +94,9 @@ class RunButton(QPushButton):
     def _restyle(self) -> None:
         palette = QApplication.palette()
         disabled = palette.color(QPalette.ColorGroup.Disabled, QPalette.ColorRole.ButtonText)
-        sheet = RUN_BUTTON_STYLE.replace("DISABLED_TEXT", disabled.name())
+        ring = palette.color(QPalette.ColorRole.WindowText)  # dark on light, light on dark
+        sheet = RUN_BUTTON_STYLE.replace("DISABLED_TEXT", disabled.name()).replace(
+            "RING", ring.name())
         if sheet != self.styleSheet():
             self.setStyleSheet(sheet)
 
@@ -96,6 +104,26 @@ class RunButton(QPushButton):
         if event.type() == QEvent.Type.PaletteChange:  # light <-> dark
             self._restyle()
         super().changeEvent(event)
+
+    # The sheet replaces the style's focus frame, so a ring is drawn while the keyboard put
+    # the focus here (Tab): a click on Stylize leaves none, as with Qt's own buttons.
+    def focusInEvent(self, event: QFocusEvent) -> None:  # noqa: N802 (Qt API)
+        super().focusInEvent(event)
+        self._set_ring(self.window().testAttribute(Qt.WidgetAttribute.WA_KeyboardFocusChange))
+
+    def focusOutEvent(self, event: QFocusEvent) -> None:  # noqa: N802 (Qt API)
+        super().focusOutEvent(event)
+        self._set_ring(False)
+
+    def shows_focus(self) -> bool:
+        return bool(self.property("keyboard_focus"))
+
+    def _set_ring(self, on: bool) -> None:
+        if self.shows_focus() != on:
+            self.setProperty("keyboard_focus", on)
+            self.style().unpolish(self)
+            self.style().polish(self)
+            self.update()
 
 
 def first_window_geometry(available: QRect, minimum: QSize) -> QRect:
@@ -197,6 +225,7 @@ class MainWindow(QMainWindow):
             self.move(place.topLeft())
         self.state_restored = state is not None and self.restoreState(state, STATE_VERSION)
         self.update_actions()
+        self.order_focus()
         # What went wrong while opening (settings, gallery, history); the app works on.
         self.startup_problems: list[str] = [self.settings.problem] if self.settings.problem else []
         self.show_startup_problems()
@@ -271,6 +300,7 @@ class MainWindow(QMainWindow):
         scroll.setWidget(self.params_panel)
         scroll.setWidgetResizable(True)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Tab goes to its fields, scrolled to
         self.run_button = RunButton("Stylize")
         self.run_button.setMinimumHeight(36)
         font = self.run_button.font()
@@ -369,6 +399,42 @@ class MainWindow(QMainWindow):
         """The canvas of the focused pane (the result pane when none has focus)."""
         pane = self.focused_pane()
         return (pane or self.result_pane).canvas
+
+    def order_focus(self, lead: Sequence[QWidget] = ()) -> None:
+        """Tab moves through the window as it reads, left to right: ``lead`` (the gallery's
+        and history's fields, from the library), the docks' tabs, the photo, the painting and
+        its blend rows, the result and its buttons, the parameters, Stylize; then round."""
+        params: list[QWidget] = []
+        widget = self.params_panel.nextInFocusChain()
+        while widget is not None and widget is not self.params_panel:  # their own order
+            if self.params_panel.isAncestorOf(widget) and widget.focusPolicy() & (
+                Qt.FocusPolicy.TabFocus
+            ):
+                params.append(widget)
+            widget = widget.nextInFocusChain()
+        tabs = self.findChildren(QTabBar, options=Qt.FindChildOption.FindDirectChildrenOnly)
+        rows = [w for row in self.style_pane.rows for w in (row.slider, row.remove_button)]
+        chain_focus([
+            *lead, *tabs, self.content_pane.canvas, self.style_pane.canvas, *rows,
+            self.result_pane.canvas, self.compare_button, self.original_button,
+            *params, self.run_button,
+        ])
+        # The window opens with the photo's pane in focus (Ctrl+V pastes a photo, Ctrl+Z
+        # undoes a parameter), not with the first Tab stop, the gallery's search field.
+        if self.focusWidget() is None:
+            self.content_pane.canvas.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def focusNextPrevChild(self, next: bool) -> bool:  # noqa: A002, N802 (Qt API)
+        """Tab and Shift+Tab pass over what Qt counts as shown but the window hides (the
+        dock behind the other's tab), so that the focus never goes out of sight."""
+        start = QApplication.focusWidget()
+        for _ in range(MAX_HIDDEN_TAB_STOPS):
+            if not super().focusNextPrevChild(next):
+                return False
+            widget = QApplication.focusWidget()
+            if widget is None or widget is start or shown_to_tab(widget):
+                return True
+        return True
 
     def focused_pane(self) -> ImagePane | None:
         widget = QApplication.focusWidget()

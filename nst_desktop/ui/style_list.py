@@ -11,9 +11,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import QMimeData, QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QMimeData, QObject, QSize, Qt, Signal
 from PySide6.QtGui import QDropEvent, QImage, QPalette, QPixmap, QUndoStack
 from PySide6.QtWidgets import (
+    QApplication,
     QFrame,
     QGridLayout,
     QLabel,
@@ -28,7 +29,7 @@ from nst_desktop.core.imageio import LoadedImage
 from nst_desktop.ui.image_pane import ImagePane
 from nst_desktop.ui.qt_images import rgb_to_qimage
 from nst_desktop.ui.undo import DragTracker, SetValueCommand
-from nst_desktop.ui.widgets import ElidedLabel
+from nst_desktop.ui.widgets import ElidedLabel, chain_focus
 
 THUMB = 44
 WEIGHT_MAX = 100
@@ -180,6 +181,9 @@ class StylePane(ImagePane):
         self.strip_scroll.setWidgetResizable(True)
         self.strip_scroll.setFrameShape(QFrame.Shape.NoFrame)
         self.strip_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        # Not a Tab stop of its own (an invisible one): Tab goes to its rows' controls and
+        # scrolls them into view.
+        self.strip_scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         layout = self.layout()
         assert isinstance(layout, QVBoxLayout)
         layout.addWidget(self.strip_scroll)
@@ -273,6 +277,11 @@ class StylePane(ImagePane):
 
     # -- display ---------------------------------------------------------------------------
     def _refresh(self) -> None:
+        focused = QApplication.focusWidget()
+        # The row whose control has the focus (its ✕ pressed with Space, say): the focus
+        # stays at that place in the list rather than vanishing with the rebuilt rows.
+        held = next((i for i, row in enumerate(self.rows)
+                     if focused is not None and row.isAncestorOf(focused)), None)
         for row in self.rows:
             row.setParent(None)
             row.deleteLater()
@@ -293,6 +302,23 @@ class StylePane(ImagePane):
         self.strip_scroll.setFixedHeight(min(count, 3) * (row_h + 2) + 4 if count else 0)
         self._update_weights()
         self._show_selected()
+        # A row is made after the window's other widgets; Tab reaches it after the painting.
+        controls = [w for row in self.rows for w in (row.slider, row.remove_button)]
+        chain_focus([self.canvas, *controls])
+        for control in controls:
+            control.installEventFilter(self)
+        if held is not None:
+            target = self.rows[min(held, len(self.rows) - 1)].remove_button if self.rows \
+                else self.canvas
+            target.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt API)
+        # A row's control that takes the focus (Tab, Shift+Tab) is scrolled into sight.
+        if event.type() == QEvent.Type.FocusIn and isinstance(watched, QWidget):
+            row = watched.parentWidget()
+            if row is not None:
+                self.strip_scroll.ensureWidgetVisible(row, 0, 0)
+        return super().eventFilter(watched, event)
 
     def _update_weights(self) -> None:
         total = sum(e.weight for e in self.entries)

@@ -1,10 +1,11 @@
 """Small reusable widgets: a log-scale slider, a fold-away section, an eliding label, a
-wrapping label, a list that says why it is empty, and the wait cursor."""
+wrapping label, a list that says why it is empty, the wait cursor and the Tab order."""
 
 from __future__ import annotations
 
+import itertools
 import math
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
 from PySide6.QtCore import QRect, QSize, Qt, Signal
@@ -12,16 +13,39 @@ from PySide6.QtGui import QPainter, QPaintEvent, QPalette, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
+    QDockWidget,
     QLabel,
     QListView,
     QSizePolicy,
     QSlider,
+    QTabBar,
     QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
 LOG_SLIDER_STEPS = 400
+
+
+def chain_focus(widgets: Sequence[QWidget]) -> None:
+    """Tab moves through ``widgets`` in this order (Qt's own is the order they were made in,
+    which puts a panel made later, or a row added later, at the end of the window's)."""
+    for first, second in itertools.pairwise(widgets):
+        QWidget.setTabOrder(first, second)
+
+
+def shown_to_tab(widget: QWidget) -> bool:
+    """Whether Tab should stop at ``widget``, which Qt counts as visible: not when it is in a
+    dock behind another dock's tab (Qt keeps that dock "visible", moved out of the window),
+    nor an empty tab bar (Qt keeps one made for docks that were once tabbed together)."""
+    if isinstance(widget, QTabBar) and widget.count() == 0:
+        return False
+    parent: QWidget | None = widget
+    while parent is not None and not parent.isWindow():
+        if isinstance(parent, QDockWidget) and parent.visibleRegion().isEmpty():
+            return False
+        parent = parent.parentWidget()
+    return True
 
 
 @contextmanager
