@@ -53,7 +53,7 @@ from nst_desktop.ui.saving import Saving
 from nst_desktop.ui.settings import AppSettings
 from nst_desktop.ui.style_list import StylePane
 from nst_desktop.ui.theme import ThemeController
-from nst_desktop.ui.widgets import WrappingLabel, chain_focus, shown_to_tab
+from nst_desktop.ui.widgets import WrappingLabel, chain_focus, reveal, shown_to_tab
 from nst_desktop.ui.window_actions import build_actions, build_menus, build_toolbar
 
 if TYPE_CHECKING:
@@ -426,13 +426,17 @@ class MainWindow(QMainWindow):
 
     def focusNextPrevChild(self, next: bool) -> bool:  # noqa: A002, N802 (Qt API)
         """Tab and Shift+Tab pass over what Qt counts as shown but the window hides (the
-        dock behind the other's tab), so that the focus never goes out of sight."""
+        dock behind the other's tab) and scroll what they reach into sight, so that the
+        focus never goes out of sight."""
         start = QApplication.focusWidget()
         for _ in range(MAX_HIDDEN_TAB_STOPS):
             if not super().focusNextPrevChild(next):
                 return False
             widget = QApplication.focusWidget()
-            if widget is None or widget is start or shown_to_tab(widget):
+            if widget is None or widget is start:
+                return True
+            if shown_to_tab(widget):
+                reveal(widget)  # a blend row or parameter scrolled out of sight
                 return True
         return True
 

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QMimeData, QObject, QSize, Qt, Signal
+from PySide6.QtCore import QMimeData, QSize, Qt, Signal
 from PySide6.QtGui import QDropEvent, QImage, QPalette, QPixmap, QUndoStack
 from PySide6.QtWidgets import (
     QApplication,
@@ -305,20 +305,10 @@ class StylePane(ImagePane):
         # A row is made after the window's other widgets; Tab reaches it after the painting.
         controls = [w for row in self.rows for w in (row.slider, row.remove_button)]
         chain_focus([self.canvas, *controls])
-        for control in controls:
-            control.installEventFilter(self)
         if held is not None:
             target = self.rows[min(held, len(self.rows) - 1)].remove_button if self.rows \
                 else self.canvas
             target.setFocus(Qt.FocusReason.OtherFocusReason)
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt API)
-        # A row's control that takes the focus (Tab, Shift+Tab) is scrolled into sight.
-        if event.type() == QEvent.Type.FocusIn and isinstance(watched, QWidget):
-            row = watched.parentWidget()
-            if row is not None:
-                self.strip_scroll.ensureWidgetVisible(row, 0, 0)
-        return super().eventFilter(watched, event)
 
     def _update_weights(self) -> None:
         total = sum(e.weight for e in self.entries)

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QDockWidget,
     QLabel,
     QListView,
+    QScrollArea,
     QSizePolicy,
     QSlider,
     QTabBar,
@@ -25,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 LOG_SLIDER_STEPS = 400
+REVEAL_MARGIN_PX = 12  # above and below a widget Tab scrolls into sight
 
 
 def chain_focus(widgets: Sequence[QWidget]) -> None:
@@ -32,6 +34,18 @@ def chain_focus(widgets: Sequence[QWidget]) -> None:
     which puts a panel made later, or a row added later, at the end of the window's)."""
     for first, second in itertools.pairwise(widgets):
         QWidget.setTabOrder(first, second)
+
+
+def reveal(widget: QWidget, margin: int = REVEAL_MARGIN_PX) -> None:
+    """Scroll every scroll area that holds ``widget`` so that it is in sight (Qt does so only
+    when Tab moves within one area, not when the focus comes into it from outside)."""
+    parent = widget.parentWidget()
+    while parent is not None and not parent.isWindow():
+        if isinstance(parent, QScrollArea):
+            inner = parent.widget()
+            if inner is not None and inner.isAncestorOf(widget):
+                parent.ensureWidgetVisible(widget, 0, margin)
+        parent = parent.parentWidget()
 
 
 def shown_to_tab(widget: QWidget) -> bool:

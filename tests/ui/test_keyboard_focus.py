@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QPalette
-from PySide6.QtWidgets import QAbstractScrollArea, QApplication, QTabBar, QWidget
+from PySide6.QtWidgets import QAbstractScrollArea, QApplication, QScrollArea, QTabBar, QWidget
 
 from nst_desktop.ui.app import open_window, parse_args
 from nst_desktop.ui.image_canvas import FOCUS_RING_PX
@@ -212,3 +212,29 @@ def test_the_window_opens_with_the_photo_pane_in_focus(qtbot, content_file):
     qtbot.waitUntil(window.content_pane.canvas.hasFocus)
     assert window.undo_group.activeStack() is window.undo_stack
     assert not window.content_pane.canvas.shows_focus()  # nobody pressed Tab yet
+
+
+def test_tab_into_scrolled_parameters_scrolls_to_the_field(qtbot, content_file, style_file):
+    # A short window scrolls the parameters; Qt scrolls a field into sight only when Tab
+    # moves within the scroll area, not when it comes in from Stylize or the result.
+    window = app_window(qtbot, content_file, style_file)
+    window.resize(1024, 560)
+    qtbot.waitUntil(lambda: window.height() <= 600)
+    scroll = next(a for a in window.findChildren(QScrollArea)
+                  if a.widget() is not None and a.widget().isAncestorOf(window.params_panel))
+    bar = scroll.verticalScrollBar()
+    assert bar.maximum() > 0
+
+    bar.setValue(0)
+    focus(qtbot, window.run_button)
+    window.focusPreviousChild()  # Shift+Tab from Stylize: the last field, Advanced
+    last = QApplication.focusWidget()
+    assert window.params_panel.isAncestorOf(last) and bar.value() > 0
+    assert not last.visibleRegion().isEmpty()
+
+    bar.setValue(bar.maximum())
+    focus(qtbot, window.original_button)
+    window.focusNextChild()  # Tab from the result's buttons: the first field, Strength
+    first = QApplication.focusWidget()
+    assert window.params_panel.isAncestorOf(first) and bar.value() < bar.maximum()
+    assert not first.visibleRegion().isEmpty()
