@@ -12,7 +12,6 @@ from __future__ import annotations
 from PySide6.QtCore import QPointF, QRectF, QSize, QSizeF, Qt, Signal
 from PySide6.QtGui import (
     QColor,
-    QFocusEvent,
     QImage,
     QKeyEvent,
     QMouseEvent,
@@ -24,6 +23,8 @@ from PySide6.QtGui import (
     QWheelEvent,
 )
 from PySide6.QtWidgets import QSizePolicy, QWidget
+
+from nst_desktop.ui.widgets import has_keyboard_focus
 
 MIN_SCALE = 0.02
 MAX_SCALE = 32.0
@@ -205,20 +206,10 @@ class ImageCanvas(QWidget):
             painter.drawRect(self.rect().adjusted(inset, inset, -inset - 1, -inset - 1))
 
     def shows_focus(self) -> bool:
-        """Whether the focus ring is drawn: while the canvas has the focus and it came from
-        the keyboard (Tab, a shortcut), as Qt's styles draw theirs, so that a person moving
-        through the window by keyboard sees which pane Ctrl+V, +/- and \\ act on."""
-        return self.hasFocus() and self.window().testAttribute(
-            Qt.WidgetAttribute.WA_KeyboardFocusChange
-        )
-
-    def focusInEvent(self, event: QFocusEvent) -> None:  # noqa: N802 (Qt API)
-        super().focusInEvent(event)
-        self.update()
-
-    def focusOutEvent(self, event: QFocusEvent) -> None:  # noqa: N802
-        super().focusOutEvent(event)
-        self.update()
+        """Whether the focus ring is drawn (Qt repaints a widget as it gains and loses the
+        focus): so that a person moving through the window by keyboard sees which pane
+        Ctrl+V, +/- and \\ act on."""
+        return has_keyboard_focus(self)
 
     def _paint_contents(self, painter: QPainter) -> None:
         shown = self._compare if self.showing_compare() else self._image

@@ -53,7 +53,13 @@ from nst_desktop.ui.saving import Saving
 from nst_desktop.ui.settings import AppSettings
 from nst_desktop.ui.style_list import StylePane
 from nst_desktop.ui.theme import ThemeController
-from nst_desktop.ui.widgets import WrappingLabel, chain_focus, reveal, shown_to_tab
+from nst_desktop.ui.widgets import (
+    WrappingLabel,
+    chain_focus,
+    has_keyboard_focus,
+    reveal,
+    shown_to_tab,
+)
 from nst_desktop.ui.window_actions import build_actions, build_menus, build_toolbar
 
 if TYPE_CHECKING:
@@ -109,7 +115,7 @@ class RunButton(QPushButton):
     # the focus here (Tab): a click on Stylize leaves none, as with Qt's own buttons.
     def focusInEvent(self, event: QFocusEvent) -> None:  # noqa: N802 (Qt API)
         super().focusInEvent(event)
-        self._set_ring(self.window().testAttribute(Qt.WidgetAttribute.WA_KeyboardFocusChange))
+        self._set_ring(has_keyboard_focus(self))
 
     def focusOutEvent(self, event: QFocusEvent) -> None:  # noqa: N802 (Qt API)
         super().focusOutEvent(event)

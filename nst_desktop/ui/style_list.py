@@ -280,8 +280,8 @@ class StylePane(ImagePane):
         focused = QApplication.focusWidget()
         # The row whose control has the focus (its ✕ pressed with Space, say): the focus
         # stays at that place in the list rather than vanishing with the rebuilt rows.
-        held = next((i for i, row in enumerate(self.rows)
-                     if focused is not None and row.isAncestorOf(focused)), None)
+        held = None if focused is None else next(
+            (i for i, row in enumerate(self.rows) if row.isAncestorOf(focused)), None)
         for row in self.rows:
             row.setParent(None)
             row.deleteLater()

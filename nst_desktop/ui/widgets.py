@@ -36,6 +36,14 @@ def chain_focus(widgets: Sequence[QWidget]) -> None:
         QWidget.setTabOrder(first, second)
 
 
+def has_keyboard_focus(widget: QWidget) -> bool:
+    """Whether ``widget`` has the focus and the keyboard put it there (Tab, a shortcut), not
+    a click: when Qt's styles draw a focus ring, and so when ours do."""
+    return widget.hasFocus() and widget.window().testAttribute(
+        Qt.WidgetAttribute.WA_KeyboardFocusChange
+    )
+
+
 def reveal(widget: QWidget, margin: int = REVEAL_MARGIN_PX) -> None:
     """Scroll every scroll area that holds ``widget`` so that it is in sight (Qt does so only
     when Tab moves within one area, not when the focus comes into it from outside)."""
