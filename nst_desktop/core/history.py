@@ -9,8 +9,10 @@ One folder per run under :func:`nst_desktop.core.paths.history_dir`::
 
 A run is written into a hidden staging folder and renamed into place when
 complete, and deleted by renaming it away first, so the listing only ever
-shows whole entries; a crash leaves a staging folder that the next open
-removes. Recording touches only files, so it may run on a worker thread.
+shows whole entries. A crash leaves a staging folder that the next open sends
+to the trash, but only an open that has the history to itself
+(:mod:`nst_desktop.core.folder_lock`): another copy of the app may be writing
+it. Recording touches only files, so it may run on a worker thread.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from nst_desktop.core.atomic_files import (
     remove_quietly,
     write_error_reason,
 )
+from nst_desktop.core.folder_lock import FolderLock
 from nst_desktop.core.imagemeta import PARAMS_KEY
 from nst_desktop.core.thumbnails import (
     probe_image,
@@ -121,9 +124,20 @@ class HistoryStore:
             self.root.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise GalleryError(f"The history folder {self.root} cannot be created: {exc}.") from exc
-        for child in self._children():
-            if child.name.startswith(TEMP_PREFIX):  # an interrupted record or delete
-                remove_quietly(child)
+        self._lock = FolderLock(self.root.with_name(self.root.name + ".lock"))
+        try:
+            alone = self._lock.open()
+        except OSError as exc:
+            raise GalleryError(f"The history at {self.root} cannot be opened: {exc}.") from exc
+        if alone:  # nobody else is recording or deleting: what is half done was interrupted
+            for child in self._children():
+                if child.name.startswith(TEMP_PREFIX):
+                    trash.move_to_trash(child)
+            self._lock.share()
+
+    def close(self) -> None:
+        """Let go of the history (other copies may then clean up)."""
+        self._lock.close()
 
     # -- writing ---------------------------------------------------------------------
     def record(self, result: Path | str | np.ndarray, params: Params, elapsed: float,
