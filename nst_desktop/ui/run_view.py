@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from nst_desktop.ui.main_window import MainWindow
 
 NOTIFY_AFTER_SECONDS = 10.0
+ESTIMATING = "estimating…"
 
 
 class RunView(QObject):
@@ -122,7 +123,9 @@ class RunView(QObject):
     def on_running_changed(self, running: bool) -> None:
         w = self.window
         w.progress_bar.setVisible(running)
-        w.eta_label.setText("")
+        # Until its steps are a basis for it (engine.timeleft.BASIS_STEPS), a run's time left
+        # is being estimated: said from the start, not a blank then a figure.
+        w.eta_label.setText(ESTIMATING if running else "")
         if running:
             w.progress_bar.setValue(0)
         w.update_actions()
@@ -144,7 +147,7 @@ class RunView(QObject):
         parts.append(f"step {event.step}/{event.total_steps}")
         w.show_status("Painting… " + " · ".join(parts))
         w.eta_label.setText(
-            f"{format_duration(event.eta)} left" if event.eta is not None else "estimating…"
+            f"{format_duration(event.eta)} left" if event.eta is not None else ESTIMATING
         )
 
     def on_preview_ready(self, frame: QImage) -> None:
