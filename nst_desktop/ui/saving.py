@@ -95,7 +95,9 @@ class Saving(QObject):
         if path.suffix.lower() in (".jpg", ".jpeg", ".webp"):
             bit_depth = 8
         try:
-            written = save_image(path, result.image, params=result.params, bit_depth=bit_depth)
+            # The photo's alpha goes back on, as the CLI and the history write a result.
+            written = save_image(path, result.image, alpha=w.runner.result_alpha,
+                                 params=result.params, bit_depth=bit_depth)
         except ImageSaveError as exc:
             QMessageBox.warning(w, "Cannot save", str(exc))
             w.show_status(str(exc))
