@@ -553,6 +553,7 @@ class MainWindow(QMainWindow):
             self.show_status("Stopping before closing…")
             event.ignore()
             return
+        self.params_panel.commit_edits()  # the settings kept are the ones on screen
         self.settings.save_params(self.model.params, self.model.extras())
         self.settings.save_window_state(self.saveGeometry(), self.saveState(STATE_VERSION))
         self.settings.sync()

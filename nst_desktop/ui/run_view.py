@@ -110,6 +110,7 @@ class RunView(QObject):
         w = self.window
         if self.is_running():
             return False
+        w.params_panel.commit_edits()  # the size typed without Enter is the size that runs
         try:
             job = self.with_step_cost(self.build_job())
             self.controller.start(job)

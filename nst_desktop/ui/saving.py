@@ -56,6 +56,7 @@ class Saving(QObject):
     def save(self) -> Path | None:
         """Save to a new file in the last folder; ask where the first time."""
         w = self.window
+        w.params_panel.commit_edits()  # what the fields show is what is kept
         if w.result is None:
             return None
         if w.runner.saved_path:
@@ -67,6 +68,7 @@ class Saving(QObject):
 
     def save_as(self) -> Path | None:
         w = self.window
+        w.params_panel.commit_edits()
         if w.result is None:
             return None
         filters = [f for f, _, _ in SAVE_FILTERS]
