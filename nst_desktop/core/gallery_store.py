@@ -46,6 +46,7 @@ from nst_desktop.core.gallery_folder import (
     is_own_image_name,
     list_folder,
     own_thumbnail_id,
+    read_folder,
     starter_styles,
 )
 from nst_desktop.core.gallery_records import (
@@ -347,14 +348,15 @@ class GalleryStore:
         file another copy is adding has its journal row or its record by then.
         """
         report = SyncReport()
-        folder_there = self.images_dir.is_dir()
-        listing = [p for p in list_folder(self.images_dir) if not p.name.startswith(".")]
+        entries = read_folder(self.images_dir)
+        listing = [p for p in entries or () if not p.name.startswith(".")]
         change, in_flight = self._reload()
         every = {**self._records, **self._trashed}
         gone = [r for r in every.values() if not r.image_path.is_file()]
-        if gone and not folder_there:
-            # The whole folder is gone (a drive not mounted, a link to it broken): the
-            # records wait, hidden, for their images.
+        if gone and (entries is None or all(is_temp_name(p.name) for p in listing)):
+            # The folder is gone, unreadable or empty (a drive not mounted, a link to it
+            # broken, a mount point without its drive): the records wait, hidden, for
+            # their images. Only a folder that still holds images says one was removed.
             for record in gone:
                 if self._records.pop(record.id, None) is not None:
                     change.removed.append(record.id)
