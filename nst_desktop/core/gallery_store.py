@@ -39,7 +39,7 @@ import uuid
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from nst_desktop.core import gallery_db, paths, trash
+from nst_desktop.core import folder_lock, gallery_db, paths, trash
 from nst_desktop.core.atomic_files import atomic_copy, is_temp_name, remove_quietly
 from nst_desktop.core.folder_lock import FolderLock
 from nst_desktop.core.gallery_folder import (
@@ -103,7 +103,8 @@ class GalleryStore:
         self._conn: sqlite3.Connection = None  # type: ignore[assignment]
         try:
             had_images = any(is_own_image_name(p.name) for p in list_folder(self.images_dir))
-            self._conn = self._connect()
+            # Set a damaged database aside only when no other copy is writing into it.
+            self._conn = self._connect(repair=alone or not folder_lock.CAN_TELL_ALONE)
             self._reload()
             if alone:  # nobody else has the gallery open: finish what was left half-done
                 self._finish_interrupted()
@@ -431,8 +432,8 @@ class GalleryStore:
             trash.move_to_trash(record.image_path)
 
     # -- internals --------------------------------------------------------------------
-    def _connect(self) -> sqlite3.Connection:
-        conn, aside = gallery_db.connect_or_recover(self.db_path)
+    def _connect(self, *, repair: bool) -> sqlite3.Connection:
+        conn, aside = gallery_db.connect_or_recover(self.db_path, repair=repair)
         self.open_report.recovered_database = aside
         return conn
 
