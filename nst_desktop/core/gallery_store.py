@@ -310,7 +310,16 @@ class GalleryStore:
             if record.sha256 and self._live_twin(record.sha256) is not None:
                 log.info("not restoring %s: the same image is listed again", record.id)
                 continue
-            self._write("UPDATE styles SET trashed=NULL WHERE id=?", (record.id,))
+            try:
+                self._write("UPDATE styles SET trashed=NULL WHERE id=?", (record.id,))
+            except GalleryError as exc:
+                if isinstance(exc.__cause__, sqlite3.IntegrityError):
+                    # Another copy listed the same image between the check and now.
+                    log.info("not restoring %s: the same image was just listed", record.id)
+                    continue
+                if restored:
+                    self._notify(StoreChange(added=restored))
+                raise
             self._records[record.id] = self._trashed.pop(record.id)
             self._own_trash.discard(record.id)
             restored.append(record)
@@ -527,19 +536,19 @@ class GalleryStore:
         change.added.append(record)
 
     def _adopt(self, path: Path, report: SyncReport) -> None:
-        """Add an image someone put into the images folder, then remove their copy (the
-        gallery now holds the same bytes)."""
+        """Add an image someone put into the images folder, then send their copy to the
+        trash (the gallery now holds the same bytes)."""
         try:
             record = self.add(path)
         except DuplicateStyleError:
-            remove_quietly(path)
+            trash.move_to_trash(path)  # the gallery lists these bytes; never past the trash
             return
         except NSTError as exc:
             report.problems.append(f"{path.name} in the gallery folder was not added: {exc}")
             with contextlib.suppress(OSError):  # hidden, so that later syncs skip it
                 path.replace(path.with_name("." + path.name + ".not-an-image"))
             return
-        remove_quietly(path)
+        trash.move_to_trash(path)  # the gallery holds a copy now; never past the trash
         report.adopted.append(record)
 
     def _seed_starter(self) -> None:
