@@ -511,8 +511,8 @@ class GalleryStore:
             return
         style_id = path.name.split(".")[0]
         details = _starter_details().get(digest) or {
-            "title": "Recovered style " + time.strftime("%Y-%m-%d %H.%M",
-                                                       time.localtime(path.stat().st_mtime)),
+            "title": self._free_title("Recovered style " + time.strftime(
+                "%Y-%m-%d %H.%M", time.localtime(path.stat().st_mtime))),
             "source": "Recovered " + time.strftime("%Y-%m-%d") + ": its details were lost.",
         }
         record = StyleRecord(
@@ -534,6 +534,15 @@ class GalleryStore:
         self._records[record.id] = record
         report.recovered.append(record)
         change.added.append(record)
+
+    def _free_title(self, title: str) -> str:
+        """``title``, or "title (2)", "(3)"...: images recovered from one minute (a whole
+        gallery whose database was lost) must not all look the same in the grid."""
+        taken = {r.title for r in self._records.values()}
+        candidate, number = title, 2
+        while candidate in taken:
+            candidate, number = f"{title} ({number})", number + 1
+        return candidate
 
     def _adopt(self, path: Path, report: SyncReport) -> None:
         """Add an image someone put into the images folder, then send their copy to the

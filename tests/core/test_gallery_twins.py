@@ -50,3 +50,15 @@ def test_restoring_while_another_copy_lists_the_same_image_keeps_one(tmp_path, m
         assert old.id not in first and old.id in first.trashed_ids()
         first.sync()
         assert {r.id for r in first.styles()} == {kept.id, again.id}
+
+
+def test_images_recovered_from_one_minute_get_titles_a_person_can_tell_apart(tmp_path):
+    with GalleryStore(seed_starter=False) as store:
+        for n in range(4):
+            store.add(make_image(tmp_path / f"{n}.png", seed=50 + n), title="Mine")
+        root = store.root
+    (root / "gallery.sqlite3").unlink()
+    with GalleryStore(seed_starter=False) as store:
+        titles = [r.title for r in store.styles()]
+    assert len(titles) == 4 and len(set(titles)) == 4
+    assert all(t.startswith("Recovered style 20") for t in titles)
