@@ -28,6 +28,8 @@ try:
 except ImportError:  # Windows
     fcntl = None  # type: ignore[assignment]
 
+# Whether a copy can tell that it is alone at all (False on Windows: it never is).
+CAN_TELL_ALONE = fcntl is not None
 SHARED_WAIT_S = 10.0  # how long to wait for another copy to finish its clean-up
 
 

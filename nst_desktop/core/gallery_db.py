@@ -101,11 +101,14 @@ def connect(path: Path) -> sqlite3.Connection:
     return conn
 
 
-def connect_or_recover(path: Path) -> tuple[sqlite3.Connection, Path | None]:
+def connect_or_recover(path: Path, *, repair: bool = True
+                       ) -> tuple[sqlite3.Connection, Path | None]:
     """:func:`connect`, but a database that SQLite finds damaged is moved aside (returned
     as the second value), a new one created in its place, and the rows SQLite can still
     read copied into it. Anything else that stops the opening (a full disk, a lock, a
-    read-only folder) raises :class:`GalleryError` and changes nothing."""
+    read-only folder) raises :class:`GalleryError` and changes nothing; so does damage
+    without ``repair`` (another copy of the app has the database open: it would go on
+    writing into the file set aside)."""
     try:
         return connect(path), None
     except GalleryError:
@@ -113,6 +116,11 @@ def connect_or_recover(path: Path) -> tuple[sqlite3.Connection, Path | None]:
     except sqlite3.Error as exc:
         if not (_is_damage(exc) and _confirmed_damaged(path)):
             raise _open_error(path, exc) from exc
+        if not repair:
+            raise GalleryError(
+                "The gallery database is damaged. Close the other copies of nst_desktop "
+                "that have the gallery open, then start again to repair it. Nothing in it "
+                "was changed.") from exc
     aside = path.with_name(f"{path.name}.damaged-{time.strftime('%Y%m%d-%H%M%S')}")
     log.warning("gallery database %s is damaged; moving it to %s", path, aside)
     try:

@@ -22,12 +22,17 @@ STARTER_FIELDS = ("title", "artist", "year", "source", "tags")
 
 
 def list_folder(folder: Path) -> list[Path]:
-    """The folder's entries; a missing folder is created (and empty)."""
+    """The folder's entries; none if it is missing or unreadable. It is not created here:
+    an images folder made anew and empty would pass for one whose images were all deleted."""
+    return read_folder(folder) or []
+
+
+def read_folder(folder: Path) -> list[Path] | None:
+    """The folder's entries, or None if it is missing or cannot be read."""
     try:
         return sorted(folder.iterdir())
     except OSError:
-        folder.mkdir(parents=True, exist_ok=True)
-        return []
+        return None
 
 
 def is_own_image_name(name: str) -> bool:

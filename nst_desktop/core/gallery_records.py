@@ -211,7 +211,8 @@ class SyncReport:
                        "the gallery folder.")
         if self.unavailable:
             out.append(f"The gallery's images folder is missing or empty: "
-                       f"{counted(len(self.unavailable), 'style')} are hidden, not deleted, "
+                       f"{counted(len(self.unavailable), 'style')} "
+                       f"{'is' if len(self.unavailable) == 1 else 'are'} hidden, not deleted, "
                        "until their images are back.")
         for record in self.missing:
             out.append(f"'{record.title}' was removed from the gallery: its image file is gone.")

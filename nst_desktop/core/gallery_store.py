@@ -39,13 +39,14 @@ import uuid
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from nst_desktop.core import gallery_db, paths, trash
+from nst_desktop.core import folder_lock, gallery_db, paths, trash
 from nst_desktop.core.atomic_files import atomic_copy, is_temp_name, remove_quietly
 from nst_desktop.core.folder_lock import FolderLock
 from nst_desktop.core.gallery_folder import (
     is_own_image_name,
     list_folder,
     own_thumbnail_id,
+    read_folder,
     starter_styles,
 )
 from nst_desktop.core.gallery_records import (
@@ -102,7 +103,8 @@ class GalleryStore:
         self._conn: sqlite3.Connection = None  # type: ignore[assignment]
         try:
             had_images = any(is_own_image_name(p.name) for p in list_folder(self.images_dir))
-            self._conn = self._connect()
+            # Set a damaged database aside only when no other copy is writing into it.
+            self._conn = self._connect(repair=alone or not folder_lock.CAN_TELL_ALONE)
             self._reload()
             if alone:  # nobody else has the gallery open: finish what was left half-done
                 self._finish_interrupted()
@@ -308,7 +310,16 @@ class GalleryStore:
             if record.sha256 and self._live_twin(record.sha256) is not None:
                 log.info("not restoring %s: the same image is listed again", record.id)
                 continue
-            self._write("UPDATE styles SET trashed=NULL WHERE id=?", (record.id,))
+            try:
+                self._write("UPDATE styles SET trashed=NULL WHERE id=?", (record.id,))
+            except GalleryError as exc:
+                if isinstance(exc.__cause__, sqlite3.IntegrityError):
+                    # Another copy listed the same image between the check and now.
+                    log.info("not restoring %s: the same image was just listed", record.id)
+                    continue
+                if restored:
+                    self._notify(StoreChange(added=restored))
+                raise
             self._records[record.id] = self._trashed.pop(record.id)
             self._own_trash.discard(record.id)
             restored.append(record)
@@ -347,14 +358,15 @@ class GalleryStore:
         file another copy is adding has its journal row or its record by then.
         """
         report = SyncReport()
-        folder_there = self.images_dir.is_dir()
-        listing = [p for p in list_folder(self.images_dir) if not p.name.startswith(".")]
+        entries = read_folder(self.images_dir)
+        listing = [p for p in entries or () if not p.name.startswith(".")]
         change, in_flight = self._reload()
         every = {**self._records, **self._trashed}
         gone = [r for r in every.values() if not r.image_path.is_file()]
-        if gone and not folder_there:
-            # The whole folder is gone (a drive not mounted, a link to it broken): the
-            # records wait, hidden, for their images.
+        if gone and (entries is None or all(is_temp_name(p.name) for p in listing)):
+            # The folder is gone, unreadable or empty (a drive not mounted, a link to it
+            # broken, a mount point without its drive): the records wait, hidden, for
+            # their images. Only a folder that still holds images says one was removed.
             for record in gone:
                 if self._records.pop(record.id, None) is not None:
                     change.removed.append(record.id)
@@ -429,8 +441,8 @@ class GalleryStore:
             trash.move_to_trash(record.image_path)
 
     # -- internals --------------------------------------------------------------------
-    def _connect(self) -> sqlite3.Connection:
-        conn, aside = gallery_db.connect_or_recover(self.db_path)
+    def _connect(self, *, repair: bool) -> sqlite3.Connection:
+        conn, aside = gallery_db.connect_or_recover(self.db_path, repair=repair)
         self.open_report.recovered_database = aside
         return conn
 
@@ -499,8 +511,8 @@ class GalleryStore:
             return
         style_id = path.name.split(".")[0]
         details = _starter_details().get(digest) or {
-            "title": "Recovered style " + time.strftime("%Y-%m-%d %H.%M",
-                                                       time.localtime(path.stat().st_mtime)),
+            "title": self._free_title("Recovered style " + time.strftime(
+                "%Y-%m-%d %H.%M", time.localtime(path.stat().st_mtime))),
             "source": "Recovered " + time.strftime("%Y-%m-%d") + ": its details were lost.",
         }
         record = StyleRecord(
@@ -523,20 +535,29 @@ class GalleryStore:
         report.recovered.append(record)
         change.added.append(record)
 
+    def _free_title(self, title: str) -> str:
+        """``title``, or "title (2)", "(3)"...: images recovered from one minute (a whole
+        gallery whose database was lost) must not all look the same in the grid."""
+        taken = {r.title for r in self._records.values()}
+        candidate, number = title, 2
+        while candidate in taken:
+            candidate, number = f"{title} ({number})", number + 1
+        return candidate
+
     def _adopt(self, path: Path, report: SyncReport) -> None:
-        """Add an image someone put into the images folder, then remove their copy (the
-        gallery now holds the same bytes)."""
+        """Add an image someone put into the images folder, then send their copy to the
+        trash (the gallery now holds the same bytes)."""
         try:
             record = self.add(path)
         except DuplicateStyleError:
-            remove_quietly(path)
+            trash.move_to_trash(path)  # the gallery lists these bytes; never past the trash
             return
         except NSTError as exc:
             report.problems.append(f"{path.name} in the gallery folder was not added: {exc}")
             with contextlib.suppress(OSError):  # hidden, so that later syncs skip it
                 path.replace(path.with_name("." + path.name + ".not-an-image"))
             return
-        remove_quietly(path)
+        trash.move_to_trash(path)  # the gallery holds a copy now; never past the trash
         report.adopted.append(record)
 
     def _seed_starter(self) -> None:

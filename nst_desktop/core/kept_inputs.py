@@ -14,11 +14,18 @@ import contextlib
 import dataclasses
 import errno
 import os
+import tempfile
 import time
 from pathlib import Path
 
 from nst_desktop.core import imageencode, paths
-from nst_desktop.core.atomic_files import is_temp_name, write_bytes_atomic, write_error_reason
+from nst_desktop.core.atomic_files import (
+    TEMP_PREFIX,
+    file_mode_for,
+    fsync_dir,
+    is_temp_name,
+    write_error_reason,
+)
 from nst_desktop.core.imageload import LoadedImage
 from nst_desktop.core.imagesave import unique_path
 from nst_desktop.errors import ImageSaveError
@@ -56,30 +63,54 @@ def _write(folder: Path, stem: str, suffix: str, data: bytes, what: str) -> Path
     if kept is not None:
         return kept
     try:
-        target = _claim(folder, stem, suffix)
+        return _write_new(folder, stem, suffix, data).resolve()
     except OSError as exc:
         raise ImageSaveError(
             f"{what} cannot be kept: {write_error_reason(folder, exc)}.") from None
+
+
+def _write_new(folder: Path, stem: str, suffix: str, data: bytes) -> Path:
+    """Write ``data`` whole to a hidden temp file, then give it the first free name of
+    :func:`unique_path`'s series with a hard link, which fails if the name exists: another
+    copy of the app keeping an image in the same second takes the next name instead of
+    replacing ours, and a kill mid-write leaves only the hidden temp file, never an empty
+    or partial file under the person-facing name."""
+    fd, tmp_name = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=suffix, dir=folder)
+    tmp = Path(tmp_name)
     try:
-        return write_bytes_atomic(target, data).resolve()
-    except OSError as exc:
+        with contextlib.suppress(OSError, AttributeError):  # no fchmod on Windows
+            os.fchmod(fd, file_mode_for(folder / f"{stem}{suffix}"))
+        with os.fdopen(fd, "wb") as handle:
+            view = memoryview(data)
+            while view:  # unbuffered, so a full disk fails here
+                view = view[os.write(handle.fileno(), view):]
+            os.fsync(handle.fileno())
+        for _ in range(1000):
+            target = unique_path(folder, stem, suffix)
+            try:
+                _link_new(tmp, target)
+            except FileExistsError:
+                continue  # taken a moment ago by another copy of the app
+            fsync_dir(folder)
+            return target
+        raise FileExistsError(errno.EEXIST, "no free file name", str(folder))
+    finally:
         with contextlib.suppress(OSError):
-            target.unlink()  # our own empty claim
-        raise ImageSaveError(
-            f"{what} cannot be kept: {write_error_reason(folder, exc)}.") from None
+            tmp.unlink()
 
 
-def _claim(folder: Path, stem: str, suffix: str) -> Path:
-    """A new name in ``folder``, created empty with O_EXCL so that another copy of the app
-    keeping an image in the same second takes the next name instead of replacing ours."""
-    for _ in range(1000):
-        target = unique_path(folder, stem, suffix)
-        try:
-            os.close(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
-        except FileExistsError:
-            continue
-        return target
-    raise FileExistsError(errno.EEXIST, "no free file name", str(folder))
+def _link_new(tmp: Path, target: Path) -> None:
+    """Give ``tmp``'s file the name ``target``; FileExistsError if the name is taken."""
+    try:
+        os.link(tmp, target)
+    except FileExistsError:
+        raise
+    except OSError:
+        # No hard links on this volume (FAT, some network shares): os.rename refuses an
+        # existing name on Windows; on POSIX a last look narrows the window to a moment.
+        if os.name != "nt" and os.path.lexists(target):
+            raise FileExistsError(errno.EEXIST, "exists", str(target)) from None
+        os.rename(tmp, target)
 
 
 def keep_image(image: LoadedImage, folder: Path | None = None,

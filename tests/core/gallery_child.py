@@ -11,6 +11,8 @@ Modes:
   open-until STOP_FILE        open and close the gallery as fast as it can until STOP_FILE
                               exists (at most 2000 times); prints the number of opens
   cycle SRC_DIR COUNT         add, trash, restore and purge styles in turn, printing each step
+  hold                        open the gallery, print "open", keep it open until a line
+                              arrives on stdin, then close it and print "closed"
 """
 
 from __future__ import annotations
@@ -57,6 +59,13 @@ def cycle(src: Path, count: int) -> None:
                 print(f"deleted {n}", flush=True)
 
 
+def hold() -> None:
+    with GalleryStore(seed_starter=False):
+        print("open", flush=True)
+        sys.stdin.readline()
+    print("closed", flush=True)
+
+
 if __name__ == "__main__":
     mode, *args = sys.argv[1:]
     if mode == "add":
@@ -65,5 +74,7 @@ if __name__ == "__main__":
         open_until(Path(args[0]))
     elif mode == "cycle":
         cycle(Path(args[0]), int(args[1]))
+    elif mode == "hold":
+        hold()
     else:
         raise SystemExit(f"unknown mode {mode}")

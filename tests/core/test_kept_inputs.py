@@ -113,3 +113,33 @@ def test_two_copies_keeping_images_at_once_never_replace_each_others(tmp_path):
     assert len({path for path, _ in kept}) == 300
     for path, tag in kept:
         assert Path(path).read_bytes() == tag.encode() * 50
+
+
+KILLED_KEEPER = """
+import os, signal, sys
+from nst_desktop.core import kept_inputs
+
+def killed(*args, **kwargs):  # the power button, half way through writing the image
+    os.kill(os.getpid(), signal.SIGKILL)
+
+kept_inputs.os.write = killed
+kept_inputs.keep_bytes(b"GIF89a" + bytes(5000), "cat.gif")
+"""
+
+
+def test_a_copy_killed_while_keeping_an_image_leaves_no_empty_image_under_its_name():
+    """A kill -9 mid-write must not leave "cat.gif" behind empty: it reads as a broken
+    download in the folder, and a kept image is something the person may open later."""
+    import signal
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    done = subprocess.run([sys.executable, "-c", KILLED_KEEPER], env=env, timeout=120)
+    assert done.returncode == -signal.SIGKILL
+    folder = paths.inputs_dir()
+    visible = [p.name for p in folder.iterdir() if not p.name.startswith(".")]
+    assert visible == []
+    kept = keep_bytes(b"GIF89a" + bytes(5000), "cat.gif")  # and the next try takes the name
+    assert kept.name == "cat.gif"
