@@ -18,6 +18,19 @@ PARAMS_KEY = "nst_desktop.params"
 SOFTWARE = f"nst_desktop {__version__}"
 XMP_NAMESPACE = "urn:nst-desktop:xmp:1.0/"
 
+IGNORED_SETTINGS = "The settings stored in"  # how the note on unusable settings begins
+
+
+def ignored_settings_note(label: str, error: object) -> str:
+    """The note a loaded image carries when the settings inside it cannot be used."""
+    return f"{IGNORED_SETTINGS} {label} were ignored: {error}"
+
+
+def ignored_settings(notes: tuple[str, ...] | list[str]) -> str | None:
+    """That note among a loaded image's notes, or None."""
+    return next((n for n in notes if n.startswith(IGNORED_SETTINGS)), None)
+
+
 _XMP_ELEMENT = re.compile(r"<nstd:params>(.*?)</nstd:params>", re.DOTALL)
 _XMP_ATTRIBUTE = re.compile(r"""\bnstd:params\s*=\s*(["'])(.*?)\1""", re.DOTALL)
 
