@@ -129,6 +129,9 @@ HOSTILE_SETTINGS = [
     ("null", "JSON object"),
     ('"size"', "JSON object"),
     ('{"content": "' + "x" * (2 << 20) + '"}', "too large"),
+    # An unclosed string of escaped quotes: the depth scan once re-read it from each quote.
+    ('{"content": "' + '\\"' * 400_000, "Unterminated string"),
+    ('{"content": "' + '\\"' * 400_000 + "\\", "Unterminated string"),
 ]
 
 
