@@ -31,8 +31,8 @@ def ignored_settings(notes: tuple[str, ...] | list[str]) -> str | None:
     return next((n for n in notes if n.startswith(IGNORED_SETTINGS)), None)
 
 
-_XMP_ELEMENT = re.compile(r"<nstd:params>(.*?)</nstd:params>", re.DOTALL)
-_XMP_ATTRIBUTE = re.compile(r"""\bnstd:params\s*=\s*(["'])(.*?)\1""", re.DOTALL)
+_XMP_OPEN, _XMP_CLOSE = "<nstd:params>", "</nstd:params>"
+_XMP_ATTRIBUTE = re.compile(r"""\bnstd:params\s*=\s*(["'])""")
 
 
 def build_xmp(params_json: str | None) -> bytes:
@@ -67,12 +67,16 @@ def params_from_xmp(xmp: Any) -> str | None:
         text = xmp
     else:
         return None
-    match = _XMP_ELEMENT.search(text)
-    if match:
-        return html.unescape(match.group(1))
+    # Found with str.find from the first opening only: a lazy regex retried from each of
+    # 8,000 unclosed openings (100 KB) took 14 s, a hostile 1 MB packet some 20 minutes.
+    start = text.find(_XMP_OPEN)
+    if start >= 0:
+        end = text.find(_XMP_CLOSE, start)
+        return html.unescape(text[start + len(_XMP_OPEN):end]) if end >= 0 else None
     match = _XMP_ATTRIBUTE.search(text)
     if match:
-        return html.unescape(match.group(2))
+        end = text.find(match.group(1), match.end())
+        return html.unescape(text[match.end():end]) if end >= 0 else None
     return None
 
 
