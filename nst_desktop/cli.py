@@ -250,6 +250,33 @@ def params_from_args(args: argparse.Namespace) -> Any:
     return params.validate(need_inputs=True)
 
 
+def check_input_files(params: Any) -> None:
+    """Every photo and painting a run names must be a regular file, checked before any is
+    decoded: saved settings may list paths that are gone, and decoding the rest first wastes
+    minutes and memory."""
+    import stat
+
+    from nst_desktop.errors import ImageLoadError
+
+    paths = [params.content, *(s.path for s in params.styles)]
+    if params.init == "image":
+        paths.append(params.init_image)
+    for path in map(Path, paths):
+        label = f"“{path.name or path}”"
+        try:
+            mode = path.stat().st_mode
+        except FileNotFoundError:
+            folder = path.parent if str(path.parent) not in ("", ".") else Path.cwd()
+            raise ImageLoadError(f"Cannot open {label}: there is no such file in {folder}.") \
+                from None
+        except OSError as exc:
+            raise ImageLoadError(f"Cannot open {label}: {exc.strerror or exc}.") from None
+        if stat.S_ISDIR(mode):
+            raise ImageLoadError(f"{label} is a folder, not an image file.")
+        if not stat.S_ISREG(mode):
+            raise ImageLoadError(f"Cannot open {label}: it is not a regular file.")
+
+
 class ProgressBar:
     """A one-line progress bar on stderr (plain lines when stderr is not a terminal)."""
 
@@ -305,6 +332,7 @@ def run(argv: Sequence[str] | None = None) -> int:
     if not out.parent.is_dir():
         raise ParameterError(f"The folder {out.parent} does not exist.")
     limit = {"max_pixels": args.max_pixels} if args.max_pixels else {}
+    check_input_files(params)
     content = imageio.load_image(params.content, **limit)
     styles = [imageio.load_image(s.path, **limit).rgb for s in params.styles]
     init = imageio.load_image(params.init_image, **limit).rgb if params.init == "image" else None

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import secrets
 import time
 from collections.abc import Iterable, Sequence
@@ -49,6 +50,7 @@ from nst_desktop.core.thumbnails import (
 )
 from nst_desktop.engine.params import Params
 from nst_desktop.errors import GalleryError, NSTError
+from nst_desktop.jsonsafe import JSONReadError, load_file
 from nst_desktop.text import unbroken
 
 log = logging.getLogger(__name__)
@@ -56,6 +58,7 @@ log = logging.getLogger(__name__)
 ENTRY_VERSION = 1
 ENTRY_FILE = "entry.json"
 THUMBNAIL_FILE = "thumbnail.jpg"
+MAX_ENTRY_BYTES = 4 << 20  # what record() writes is a few KB; settings are at most 1 MiB
 RECORD_FAILED = "The run could not be added to the history"  # how record()'s write errors begin
 # Results carry their parameters inside the PNG, under the key every saved result uses,
 # so a history result dropped on the window restores its settings like any other.
@@ -127,6 +130,9 @@ class HistoryStore:
 
     def __init__(self, root: Path | None = None) -> None:
         self.root = Path(root) if root is not None else paths.history_dir()
+        # Entries the last listing could not read (kept on disk, never deleted: the person
+        # may still want the result inside), for the History panel to say so.
+        self.unreadable: list[str] = []
         try:
             self.root.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -225,10 +231,13 @@ class HistoryStore:
 
     # -- reading ----------------------------------------------------------------------
     def entries(self) -> list[HistoryEntry]:
-        """Every readable entry, newest first (unreadable ones are logged and skipped)."""
-        found = [self._read(child) for child in self._children()
-                 if not child.name.startswith(".")]
-        return sorted((e for e in found if e is not None), key=lambda e: e.created, reverse=True)
+        """Every readable entry, newest first; unreadable ones are logged, left where they
+        are, and named in :attr:`unreadable`."""
+        children = [child for child in self._children() if not child.name.startswith(".")]
+        found = [(child, self._read(child)) for child in children]
+        self.unreadable = sorted(child.name for child, entry in found if entry is None)
+        return sorted((e for _, e in found if e is not None), key=lambda e: e.created,
+                      reverse=True)
 
     def get(self, entry_id: str) -> HistoryEntry:
         entry = self._read(self.root / entry_id) if not entry_id.startswith(".") else None
@@ -245,30 +254,82 @@ class HistoryStore:
 
     @staticmethod
     def _read(folder: Path) -> HistoryEntry | None:
+        """The entry in ``folder``, or None (logged) when its entry.json is missing, not a
+        regular file, too large, not JSON, or holds fields of the wrong type."""
         try:
-            data = json.loads((folder / ENTRY_FILE).read_text(encoding="utf-8"))
-            if int(data.get("version", 1)) > ENTRY_VERSION:
-                log.info("history entry %s is from a newer version; skipped", folder.name)
-                return None
-            return HistoryEntry(
-                id=folder.name,
-                folder=folder,
-                created=float(data["created"]),
-                result_file=Path(str(data["result"])).name,  # never outside the folder
-                content=str(data.get("content", "")),
-                styles=tuple((str(p), float(w)) for p, w in data.get("styles", [])),
-                params_data=dict(data.get("params", {})),
-                elapsed=float(data.get("elapsed", 0.0)),
-                device=str(data.get("device", "")),
-                precision=str(data.get("precision", "")),
-                width=int(data.get("width", 0)),
-                height=int(data.get("height", 0)),
-                style_titles=tuple(str(t) for t in data.get("style_titles", [])),
-                stopped_at=int(data.get("stopped_at", 0)),
-            )
-        except (OSError, ValueError, KeyError, TypeError) as exc:
+            data = load_file(folder / ENTRY_FILE, what=f"The history entry {folder.name}",
+                             max_bytes=MAX_ENTRY_BYTES)
+            return _entry_from_data(folder, data)
+        except (JSONReadError, OSError) as exc:
+            log.warning("%s", exc)
+        except _EntryNewer:
+            log.info("history entry %s is from a newer version; skipped", folder.name)
+        except (ValueError, KeyError, TypeError, AttributeError, OverflowError) as exc:
             log.warning("history entry %s is unreadable: %s", folder.name, exc)
-            return None
+        return None
+
+
+class _EntryNewer(Exception):
+    """entry.json was written by a newer release."""
+
+
+def _entry_from_data(folder: Path, data: Any) -> HistoryEntry:
+    """Check each field's type before use (raises TypeError/ValueError/KeyError)."""
+    if not isinstance(data, dict):
+        raise TypeError(f"entry.json holds {type(data).__name__}, not an object")
+
+    def text(key: str) -> str:
+        value = data.get(key, "")
+        if not isinstance(value, str):
+            raise TypeError(f"{key!r} is not text")
+        return value
+
+    def number(key: str, default: float = 0.0) -> float:
+        value = data.get(key, default)
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise TypeError(f"{key!r} is not a number")
+        if not math.isfinite(float(value)):
+            raise ValueError(f"{key!r} is not finite")
+        return float(value)
+
+    def listed(key: str) -> list[Any]:
+        value = data.get(key, [])
+        if not isinstance(value, list):
+            raise TypeError(f"{key!r} is not a list")
+        return value
+
+    if number("version", 1) > ENTRY_VERSION:
+        raise _EntryNewer
+    styles = []
+    for item in listed("styles"):
+        if (not isinstance(item, list) or len(item) != 2 or not isinstance(item[0], str)
+                or isinstance(item[1], bool) or not isinstance(item[1], (int, float))):
+            raise TypeError("'styles' is not a list of [path, weight]")
+        styles.append((item[0], float(item[1])))
+    titles = listed("style_titles")
+    if not all(isinstance(t, str) for t in titles):
+        raise TypeError("'style_titles' is not a list of text")
+    params = data.get("params", {})
+    if not isinstance(params, dict):
+        raise TypeError("'params' is not an object")
+    if "created" not in data or not isinstance(data.get("result"), str):
+        raise KeyError("'created' or 'result' is missing")
+    return HistoryEntry(
+        id=folder.name,
+        folder=folder,
+        created=number("created"),
+        result_file=Path(data["result"]).name,  # never outside the folder
+        content=text("content"),
+        styles=tuple(styles),
+        params_data=params,
+        elapsed=number("elapsed"),
+        device=text("device"),
+        precision=text("precision"),
+        width=int(number("width")),
+        height=int(number("height")),
+        style_titles=tuple(titles),
+        stopped_at=int(number("stopped_at")),
+    )
 
 
 def _duration(seconds: float) -> str:

@@ -21,7 +21,7 @@ import numpy as np
 from PIL import Image, ImageFile, UnidentifiedImageError
 
 from nst_desktop.core import imagedecode, imageencode
-from nst_desktop.core.imagemeta import params_text
+from nst_desktop.core.imagemeta import ignored_settings_note, params_text
 from nst_desktop.core.imagesniff import has_image_signature, header_size
 from nst_desktop.errors import ImageLoadError, ImageTooLargeError, ParameterError
 
@@ -171,7 +171,7 @@ def _embedded_params(image: Image.Image, label: str) -> tuple[Params | None, lis
         text = params_text(image.info)
         return (_params_from_json(text) if text is not None else None), []
     except Exception as error:
-        return None, [f"The settings stored in {label} were ignored: {error}"]
+        return None, [ignored_settings_note(label, error)]
 
 
 # -- opening, with messages a person can act on ----------------------------------------

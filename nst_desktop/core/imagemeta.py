@@ -18,8 +18,21 @@ PARAMS_KEY = "nst_desktop.params"
 SOFTWARE = f"nst_desktop {__version__}"
 XMP_NAMESPACE = "urn:nst-desktop:xmp:1.0/"
 
-_XMP_ELEMENT = re.compile(r"<nstd:params>(.*?)</nstd:params>", re.DOTALL)
-_XMP_ATTRIBUTE = re.compile(r"""\bnstd:params\s*=\s*(["'])(.*?)\1""", re.DOTALL)
+IGNORED_SETTINGS = "The settings stored in"  # how the note on unusable settings begins
+
+
+def ignored_settings_note(label: str, error: object) -> str:
+    """The note a loaded image carries when the settings inside it cannot be used."""
+    return f"{IGNORED_SETTINGS} {label} were ignored: {error}"
+
+
+def ignored_settings(notes: tuple[str, ...] | list[str]) -> str | None:
+    """That note among a loaded image's notes, or None."""
+    return next((n for n in notes if n.startswith(IGNORED_SETTINGS)), None)
+
+
+_XMP_OPEN, _XMP_CLOSE = "<nstd:params>", "</nstd:params>"
+_XMP_ATTRIBUTE = re.compile(r"""\bnstd:params\s*=\s*(["'])""")
 
 
 def build_xmp(params_json: str | None) -> bytes:
@@ -54,12 +67,16 @@ def params_from_xmp(xmp: Any) -> str | None:
         text = xmp
     else:
         return None
-    match = _XMP_ELEMENT.search(text)
-    if match:
-        return html.unescape(match.group(1))
+    # Found with str.find from the first opening only: a lazy regex retried from each of
+    # 8,000 unclosed openings (100 KB) took 14 s, a hostile 1 MB packet some 20 minutes.
+    start = text.find(_XMP_OPEN)
+    if start >= 0:
+        end = text.find(_XMP_CLOSE, start)
+        return html.unescape(text[start + len(_XMP_OPEN):end]) if end >= 0 else None
     match = _XMP_ATTRIBUTE.search(text)
     if match:
-        return html.unescape(match.group(2))
+        end = text.find(match.group(1), match.end())
+        return html.unescape(text[match.end():end]) if end >= 0 else None
     return None
 
 

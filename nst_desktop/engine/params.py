@@ -16,10 +16,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from nst_desktop import jsonsafe
 from nst_desktop.errors import ParameterError
 
 PARAMS_VERSION = 1
 MAX_SIZE = 16384  # the largest output size (longest side, px)
+# The most styles one blend takes: each is decoded and held on the device, and a blend of
+# more is no longer telling apart; saved settings listing hundreds are refused unread.
+MAX_STYLES = 16
+MAX_PARAMS_JSON_BYTES = 1 << 20  # what the app writes is about 1 KB
 
 # ReLU outputs of VGG-19, in network order.
 VGG19_LAYERS: tuple[str, ...] = tuple(
@@ -190,8 +195,10 @@ class Params:
             bad("At least one content layer is needed when the content weight is above zero.")
         if self.style_layer_weights and len(self.style_layer_weights) != len(self.style_layers):
             bad("Give one style layer weight per style layer.")
-        if any(w < 0 for w in self.style_layer_weights):
-            bad("Style layer weights must be >= 0.")
+        if any(not math.isfinite(w) or w < 0 for w in self.style_layer_weights):
+            bad("Style layer weights must be finite numbers >= 0.")
+        if len(self.styles) > MAX_STYLES:
+            bad(f"A blend takes at most {MAX_STYLES} style images; got {len(self.styles)}.")
         if any(s.weight < 0 or not math.isfinite(s.weight) for s in self.styles):
             bad("Style blend weights must be finite numbers >= 0.")
         if self.init == "image" and need_inputs and not self.init_image:
@@ -218,55 +225,99 @@ class Params:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Params:
+        """Params from a dict read from JSON; every field's type and range is checked
+        before use, so damaged or hostile settings raise ParameterError naming the field."""
         if not isinstance(data, Mapping):
             raise ParameterError("Parameters must be a JSON object.")
         data = migrate(dict(data))
         known = {f.name: f for f in dataclasses.fields(cls) if f.name != "extra"}
+        defaults = cls()
         kwargs: dict[str, Any] = {}
         extra: dict[str, Any] = {}
         for key, value in data.items():
             if key not in known:
                 extra[key] = value
                 continue
-            default = getattr(cls(), key)
-            try:
-                if key == "styles":
-                    value = tuple(
-                        StyleInput(str(s.get("path", "")), float(s.get("weight", 1.0)))
-                        for s in value
-                    )
-                elif isinstance(default, tuple):
-                    value = tuple(value)
-                elif isinstance(default, bool):
-                    if not isinstance(value, bool):
-                        raise TypeError
-                elif isinstance(default, int):
-                    if isinstance(value, bool) or int(value) != value:
-                        raise TypeError
-                    value = int(value)
-                elif isinstance(default, float):
-                    value = float(value)
-                elif isinstance(default, str) and not isinstance(value, str):
-                    raise TypeError
-            except (TypeError, ValueError, AttributeError):
-                raise ParameterError(f"Parameter {key!r} has an invalid value {value!r}.") from None
-            kwargs[key] = value
+            kwargs[key] = _field_value(key, value, getattr(defaults, key))
         return cls(**kwargs, extra=extra).validate()
 
     @classmethod
-    def from_json(cls, text: str) -> Params:
+    def from_json(cls, text: str | bytes) -> Params:
         try:
-            data = json.loads(text)
-        except (json.JSONDecodeError, TypeError) as exc:
-            raise ParameterError(f"The parameters are not valid JSON: {exc}.") from None
+            data = jsonsafe.loads(text, what="The parameters", max_bytes=MAX_PARAMS_JSON_BYTES)
+        except jsonsafe.JSONReadError as exc:
+            raise ParameterError(str(exc)) from None
         return cls.from_dict(data)
+
+
+def _field_value(key: str, value: Any, default: Any) -> Any:
+    """``value`` as the type of the field ``key`` (whose default is ``default``)."""
+
+    def invalid(what: str) -> ParameterError:
+        big = isinstance(value, int) and value.bit_length() > 128  # repr of 5000 digits fails
+        shown = "a number too long to show" if big else repr(value)
+        shown = shown if len(shown) <= 40 else shown[:37] + "..."
+        return ParameterError(f"Parameter {key!r} must be {what}; got {shown}.")
+
+    def number(item: Any, what: str) -> float:
+        if isinstance(item, bool) or not isinstance(item, (int, float)):
+            raise invalid(what)
+        try:
+            result = float(item)
+        except OverflowError:
+            raise invalid(what) from None
+        if not math.isfinite(result):
+            raise invalid(what)
+        return result
+
+    if key == "styles":
+        if not isinstance(value, (list, tuple)):
+            raise invalid("a list of styles")
+        if len(value) > MAX_STYLES:  # before anything looks at the paths
+            raise ParameterError(f"A blend takes at most {MAX_STYLES} style images; "
+                                 f"these settings list {len(value)}.")
+        styles = []
+        for item in value:
+            if not isinstance(item, Mapping):
+                raise invalid("a list of {path, weight} objects")
+            path = item.get("path", "")
+            if not isinstance(path, str):
+                raise invalid("a list of styles whose paths are text")
+            weight = number(item.get("weight", 1.0), "a list of styles with numeric weights")
+            styles.append(StyleInput(path, weight))
+        return tuple(styles)
+    if isinstance(default, tuple):
+        if not isinstance(value, (list, tuple)) or len(value) > len(VGG19_LAYERS):
+            raise invalid(f"a list of at most {len(VGG19_LAYERS)} items")
+        if key == "style_layer_weights":
+            return tuple(number(v, "a list of numbers") for v in value)
+        if not all(isinstance(v, str) for v in value):
+            raise invalid("a list of layer names")
+        return tuple(value)
+    if isinstance(default, bool):
+        if not isinstance(value, bool):
+            raise invalid("true or false")
+        return value
+    if isinstance(default, int):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise invalid("a whole number")
+        if isinstance(value, float) and not (math.isfinite(value) and value.is_integer()):
+            raise invalid("a whole number")
+        if not -(2**63) <= value < 2**63:
+            raise invalid("a whole number below 2**63")
+        return int(value)
+    if isinstance(default, float):
+        return number(value, "a finite number")
+    if isinstance(default, str) and not isinstance(value, str):
+        raise invalid("text")
+    return value
 
 
 def migrate(data: dict[str, Any]) -> dict[str, Any]:
     """Bring a params dict from an older version to :data:`PARAMS_VERSION`."""
     version = data.get("version", 1)
-    if not isinstance(version, int) or version < 1:
-        raise ParameterError(f"Unknown parameters version {version!r}.")
+    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+        raise ParameterError(f"Unknown parameters version {str(version)[:20]!r}.")
     # Version 1 is the first; later versions add their steps here.
     data["version"] = max(version, 1)
     return data

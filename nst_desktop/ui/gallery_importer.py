@@ -18,6 +18,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QThreadPool, Signal
 from PySide6.QtGui import QImage
 
+from nst_desktop.core.gallery_archive import clean_leftover_scratch
 from nst_desktop.core.gallery_records import StyleRecord
 from nst_desktop.core.gallery_store import GalleryStore, PreparedStyle
 from nst_desktop.core.thumbnails import looks_like_image
@@ -63,6 +64,7 @@ class GalleryImporter(QObject):
         self._relay.finished.connect(self.on_relay_finished)
         self._batches: dict[int, ImportResult] = {}
         self._batch_ids = itertools.count(1)
+        clean_leftover_scratch()  # of imports killed before they could tidy up
 
     def add_paths(self, paths: list[str | Path]) -> bool:
         """Import files, and the images in folders; False if there was nothing to import."""
@@ -122,6 +124,8 @@ class GalleryImporter(QObject):
             result.problems.append(str(dup))
         except GalleryError as exc:
             result.problems.append(str(exc))
+        except Exception as exc:  # said, never raised out of a queued signal (commit discards)
+            result.problems.append(f"{prepared.source_path.name} could not be added: {exc}")
 
     def on_relay_failed(self, path: str, message: str, batch_id: int) -> None:
         result = self._batches.get(batch_id)

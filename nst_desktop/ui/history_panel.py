@@ -154,6 +154,7 @@ class HistoryPanel(QWidget):
         app = QApplication.instance()
         if app is not None:
             app.aboutToQuit.connect(self.shutdown)
+        self._note_unreadable()
 
     # -- recording -------------------------------------------------------------------------
     def focus_order(self) -> list[QWidget]:
@@ -241,6 +242,16 @@ class HistoryPanel(QWidget):
     # -- misc --------------------------------------------------------------------------------------
     def refresh(self) -> None:
         self.model.refresh()
+        self._note_unreadable()
+
+    def _note_unreadable(self) -> None:
+        """Say that some past runs are not listed (their folders are left as they are)."""
+        count = len(self.store.unreadable)
+        if count:
+            self.show_message(f"{counted(count, 'past run')} could not be read and "
+                              f"{'is' if count == 1 else 'are'} not listed; "
+                              f"{'its folder is' if count == 1 else 'their folders are'} "
+                              f"kept in {self.store.root}.")
 
     def entry_ids(self) -> list[str]:
         return [str(self.model.index(r, 0).data(HistoryRole.Id))

@@ -8,14 +8,13 @@ committed to the database on the GUI thread, where the store lives.
 
 from __future__ import annotations
 
-import shutil
-import tempfile
+import contextlib
 import threading
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QRunnable, Signal
 
-from nst_desktop.core.gallery_archive import unpack_archive
+from nst_desktop.core.gallery_archive import scratch_folder, unpack_archive
 from nst_desktop.core.gallery_store import GalleryStore
 from nst_desktop.errors import NSTError
 
@@ -52,23 +51,25 @@ class ImportJob(QRunnable):
         self._archive = archive
 
     def run(self) -> None:
-        scratch: Path | None = None
         try:
-            items = self._items
-            if self._archive is not None:
-                scratch = Path(tempfile.mkdtemp(prefix="nst-import-"))
-                try:
-                    items = unpack_archive(self._archive, scratch)
-                except NSTError as exc:
-                    self._relay.failed.emit(str(self._archive), str(exc), self._batch)
-                    items = []
-            for path, details in items:
-                if self._cancelled.is_set():
-                    break
-                self._prepare_one(path, details)
+            with contextlib.ExitStack() as stack:
+                items = self._items
+                if self._archive is not None:
+                    scratch = stack.enter_context(scratch_folder())
+                    try:
+                        items = unpack_archive(self._archive, scratch)
+                    except NSTError as exc:
+                        self._relay.failed.emit(str(self._archive), str(exc), self._batch)
+                        items = []
+                for path, details in items:
+                    if self._cancelled.is_set():
+                        break
+                    self._prepare_one(path, details)
+        except Exception as exc:  # never a worker-thread traceback with nothing shown
+            name = self._archive.name if self._archive is not None else "The import"
+            self._relay.failed.emit(str(self._archive or ""), f"{name} could not be imported: "
+                                    f"{exc}", self._batch)
         finally:
-            if scratch is not None:
-                shutil.rmtree(scratch, ignore_errors=True)
             self._relay.finished.emit(self._batch)
 
     def _prepare_one(self, path: Path, details: dict[str, object]) -> None:

@@ -11,6 +11,7 @@ from PySide6.QtCore import QObject, QSize, QUrl
 from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
 
 from nst_desktop.core.imageio import IMAGE_FILE_FILTER, LoadedImage, load_image, load_image_bytes
+from nst_desktop.core.imagemeta import ignored_settings
 from nst_desktop.core.kept_inputs import keep_bytes, keep_image
 from nst_desktop.engine import Params, Result, scaled_shape
 from nst_desktop.errors import ImageLoadError, NSTError
@@ -89,6 +90,9 @@ class Inputs(QObject):
             self.restore_result(image)
         else:
             self.set_content(image)
+            ignored = ignored_settings(image.notes)
+            if ignored:
+                self.window.show_status(ignored)
 
     def on_style_dropped(self, image: LoadedImage) -> None:
         pane = self.window.style_pane
@@ -107,8 +111,11 @@ class Inputs(QObject):
         self.on_style_dropped(image)
 
     def on_result_dropped(self, image: LoadedImage) -> None:
+        ignored = ignored_settings(image.notes)
         if image.params is not None:
             self.restore_result(image)
+        elif ignored:  # it was dropped to restore them: say why not, change nothing
+            self.window.show_status(f"{ignored} Nothing was changed.")
         else:
             self.set_content(image)
             self.window.show_status(

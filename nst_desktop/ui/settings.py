@@ -17,6 +17,8 @@ from nst_desktop.core.paths import config_dir
 from nst_desktop.engine import Params
 from nst_desktop.engine.device import cpu_has_native_bf16
 from nst_desktop.errors import NSTError
+from nst_desktop.jsonsafe import JSONReadError
+from nst_desktop.jsonsafe import loads as json_loads
 
 SETTINGS_FILE = "nst-desktop.ini"
 MAX_RECENT = 10
@@ -78,10 +80,10 @@ class AppSettings:
         raw = str(self.qsettings.value("params/extras", "", str) or "")
         if raw:
             try:
-                loaded = json.loads(raw)
+                loaded = json_loads(raw, what="The saved window choices", max_bytes=1 << 16)
                 if isinstance(loaded, dict):
                     extras = {k: v for k, v in loaded.items() if isinstance(v, bool)}
-            except json.JSONDecodeError:
+            except JSONReadError:
                 extras = {}
         extras.pop("continue_from_result", None)  # only meaningful within one session
         return params, extras
@@ -97,8 +99,10 @@ class AppSettings:
     def recent(self, kind: str) -> list[str]:
         raw = str(self.qsettings.value(f"recent/{kind}", "", str) or "")
         try:
-            items = json.loads(raw) if raw else []
-        except json.JSONDecodeError:
+            items = json_loads(raw, what="The recent files", max_bytes=1 << 20) if raw else []
+        except JSONReadError:
+            return []
+        if not isinstance(items, list):  # damaged settings: a number, null, an object
             return []
         return [str(p) for p in items if isinstance(p, str)][:MAX_RECENT]
 

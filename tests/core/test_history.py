@@ -180,3 +180,55 @@ def test_a_run_is_named_as_the_window_names_it():
     assert run_title("tubingen", ["The Starry Night"]) == "tubingen × The Starry Night"
     assert run_title("tubingen", ["a", "b"]) == "tubingen × a + b"
     assert run_title("", ["a"]) == "a" and run_title("", []) == ""
+
+
+# -- hostile entry.json: skipped and named, never a failed listing, never deleted ----------
+def _deep(depth: int) -> str:
+    return "[" * depth + "]" * depth
+
+
+HOSTILE_ENTRIES = {
+    "a list": b"[]",
+    "null": b"null",
+    "a number": b"5",
+    "deep nesting": _deep(100_000).encode(),
+    "deep nesting in params": b'{"created": 1, "result": "r.png", "params": '
+                              + _deep(100_000).encode() + b"}",
+    "not UTF-8": b'{"created": 1, "result": "\xff\xfe.png"}',
+    "huge": b'{"created": 1, "result": "r.png", "pad": "' + b"x" * (5 << 20) + b'"}',
+    "created Infinity": b'{"created": Infinity, "result": "r.png"}',
+    "created a string": b'{"created": "yesterday", "result": "r.png"}',
+    "styles a dict": b'{"created": 1, "result": "r.png", "styles": {"a": 1}}',
+    "styles of strings": b'{"created": 1, "result": "r.png", "styles": ["ab"]}',
+    "params a list": b'{"created": 1, "result": "r.png", "params": [1]}',
+    "titles a number": b'{"created": 1, "result": "r.png", "style_titles": 5}',
+    "result a list": b'{"created": 1, "result": ["r.png"]}',
+    "5000 digits": b'{"created": ' + b"9" * 5000 + b', "result": "r.png"}',
+}
+
+
+@pytest.mark.parametrize("case", list(HOSTILE_ENTRIES))
+def test_a_hostile_entry_is_skipped_named_and_kept(content_image, params, case):
+    store = HistoryStore()
+    good = store.record(content_image, params, 1.0, "cpu")
+    bad = store.record(content_image, params.replace(seed=9), 1.0, "cpu")
+    (bad.folder / "entry.json").write_bytes(HOSTILE_ENTRIES[case])
+    assert [e.id for e in store.entries()] == [good.id]
+    assert store.unreadable == [bad.id]
+    assert (bad.folder / "entry.json").read_bytes() == HOSTILE_ENTRIES[case]  # never deleted
+    assert [e.id for e in HistoryStore(store.root).entries()] == [good.id]  # a new start too
+
+
+def test_an_entry_json_that_is_a_fifo_or_a_folder_does_not_hang_the_listing(content_image,
+                                                                           params):
+    store = HistoryStore()
+    good = store.record(content_image, params, 1.0, "cpu")
+    fifo = store.record(content_image, params.replace(seed=1), 1.0, "cpu")
+    folder = store.record(content_image, params.replace(seed=2), 1.0, "cpu")
+    (fifo.folder / "entry.json").unlink()
+    os.mkfifo(fifo.folder / "entry.json")  # no writer: a plain open() would wait forever
+    (folder.folder / "entry.json").unlink()
+    (folder.folder / "entry.json").mkdir()
+    assert [e.id for e in store.entries()] == [good.id]
+    assert store.unreadable == sorted([fifo.id, folder.id])
+    assert (fifo.folder / "entry.json").exists() and (folder.folder / "entry.json").is_dir()

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
 from nst_desktop.engine import PARAMS_VERSION, Params, StyleInput
+from nst_desktop.engine.params import MAX_STYLES
 from nst_desktop.errors import ParameterError, UnknownLayerError
 
 
@@ -94,3 +96,69 @@ def test_a_numbered_cuda_device_is_a_valid_choice():
     assert Params(device="cuda:1").validate().device == "cuda:1"
     with pytest.raises(ParameterError, match="device"):
         Params(device="cuda:x").validate()
+
+
+# -- hostile settings: one ParameterError naming the problem, never another exception ------
+HOSTILE_SETTINGS = [
+    ('{"size": Infinity}', "Infinity"),
+    ('{"size": NaN}', "NaN"),
+    ('{"style_weight": -Infinity}', "Infinity"),
+    ('{"style_weight": 1e400}', "out of range"),
+    ('{"seed": ' + "9" * 5000 + "}", "5,000 digits"),
+    ("[" * 100_000 + "]" * 100_000, "nested more than"),
+    ('{"a": ' + "[" * 100_000 + "]" * 100_000 + "}", "nested more than"),
+    ('{"style_layer_weights": ["1", "2", "3", "4", "5"]}', "style_layer_weights"),
+    ('{"style_layer_weights": [1, 2, 3, 4, true]}', "style_layer_weights"),
+    ('{"size": true}', "'size'"),
+    ('{"size": 512.5}', "'size'"),
+    ('{"size": 1e300}', "'size'"),
+    ('{"seed": 100000000000000000000000000000}', "'seed'"),
+    ('{"style_weight": "6"}', "'style_weight'"),
+    ('{"styles": {"path": "a.png"}}', "'styles'"),
+    ('{"styles": ["a.png"]}', "'styles'"),
+    ('{"styles": [{"path": 5}]}', "'styles'"),
+    ('{"styles": [{"path": "a.png", "weight": "heavy"}]}', "'styles'"),
+    ('{"styles": [{"path": "a.png", "weight": null}]}', "'styles'"),
+    ('{"content_layers": "relu4_2"}', "'content_layers'"),
+    ('{"content_layers": [["relu4_2"]]}', "'content_layers'"),
+    ('{"style_layers": {"relu1_1": 1}}', "'style_layers'"),
+    ('{"coarse_to_fine": 1}', "'coarse_to_fine'"),
+    ('{"optimizer": ["adam"]}', "'optimizer'"),
+    ('{"version": true}', "version"),
+    ('{"version": [1]}', "version"),
+    ("null", "JSON object"),
+    ('"size"', "JSON object"),
+    ('{"content": "' + "x" * (2 << 20) + '"}', "too large"),
+    # An unclosed string of escaped quotes: the depth scan once re-read it from each quote.
+    ('{"content": "' + '\\"' * 400_000, "Unterminated string"),
+    ('{"content": "' + '\\"' * 400_000 + "\\", "Unterminated string"),
+]
+
+
+@pytest.mark.parametrize(("text", "message"), HOSTILE_SETTINGS,
+                         ids=[f"case{i}" for i in range(len(HOSTILE_SETTINGS))])
+def test_hostile_settings_raise_one_parameter_error(text, message):
+    with pytest.raises(ParameterError, match=re.escape(message)) as caught:
+        Params.from_json(text)
+    assert len(str(caught.value).splitlines()) == 1
+    assert len(str(caught.value)) < 300
+
+
+def test_hostile_settings_as_bytes_not_utf8():
+    with pytest.raises(ParameterError, match="not UTF-8"):
+        Params.from_json(b'{"content": "\xff\xfe"}')
+
+
+def test_settings_listing_more_styles_than_a_blend_takes_are_refused():
+    styles = [{"path": f"/nowhere/{i}.png", "weight": 1} for i in range(300)]
+    with pytest.raises(ParameterError, match=f"at most {MAX_STYLES} style images"):
+        Params.from_json(json.dumps({"styles": styles}))
+    just = [{"path": f"/nowhere/{i}.png", "weight": 1} for i in range(MAX_STYLES)]
+    assert len(Params.from_json(json.dumps({"styles": just})).styles) == MAX_STYLES
+
+
+def test_from_dict_refuses_non_finite_values_given_directly():
+    for data in ({"size": float("inf")}, {"style_layer_weights": [1, 1, 1, 1, float("nan")]},
+                 {"styles": [{"path": "a", "weight": float("inf")}]}, {"size": 10**5000}):
+        with pytest.raises(ParameterError):
+            Params.from_dict(data)

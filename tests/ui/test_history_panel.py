@@ -168,3 +168,39 @@ def test_an_empty_history_says_what_it_will_hold(panel, qtbot, content_image, pa
     qtbot.waitUntil(lambda: inked_pixels(viewport) > 50)
     record(panel, qtbot, content_image, params)
     assert panel.model.rowCount() == 1  # the hint is for an empty list only
+
+
+def test_an_unreadable_entry_neither_stops_the_panel_nor_is_deleted(qtbot, content_image,
+                                                                    params):
+    store = HistoryStore()
+    good = store.record(content_image, params, 1.0, "cpu")
+    broken = [store.record(content_image, params.replace(seed=s), 1.0, "cpu") for s in (1, 2)]
+    (broken[0].folder / "entry.json").write_text("[]")
+    (broken[1].folder / "entry.json").write_text("[" * 100_000 + "]" * 100_000)
+    panel = HistoryPanel(store, icon_size=48)
+    qtbot.addWidget(panel)
+    assert panel.entry_ids() == [good.id]
+    assert "2 past runs could not be read" in panel.status.text()
+    assert not panel.status.isHidden()
+    assert all(b.folder.is_dir() for b in broken)
+    panel.shutdown()
+
+
+@pytest.mark.parametrize("bad", [
+    {"style_layer_weights": ["1", "1", "1", "1", "1"]},
+    {"size": 1e300},
+    {"styles": {"path": "a.png"}},
+    {"styles": [{"path": f"/art/{i}.jpg", "weight": 1} for i in range(300)]},
+])
+def test_restoring_hostile_parameters_says_so_and_changes_nothing(panel, qtbot, content_image,
+                                                                  params, bad):
+    entry = record(panel, qtbot, content_image, params)
+    data = json.loads((entry.folder / "entry.json").read_text())
+    data["params"].update(bad)
+    (entry.folder / "entry.json").write_text(json.dumps(data))
+    panel.refresh()
+    panel.select_row(0)
+    with qtbot.assertNotEmitted(panel.params_restore_requested):
+        panel.restore_selected()
+    assert "cannot be restored" in panel.status.text()
+    assert len(panel.status.text().splitlines()) == 1
