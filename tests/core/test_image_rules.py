@@ -152,3 +152,13 @@ def test_the_cli_refuses_an_image_past_max_pixels_in_one_line(tmp_path):
     assert done.returncode == 2
     (line,) = done.stderr.strip().splitlines()
     assert "too large: 10000 × 10000 pixels" in line and "the limit is 1.0" in line
+
+
+def test_the_cli_reads_settings_from_a_100_megapixel_png_without_a_warning(tmp_path):
+    """`--params-from` on a 100 MP PNG printed Pillow's two-line DecompressionBombWarning
+    before its answer, though the app's limit is 179 MP."""
+    _large_bilevel_png(tmp_path / "big.png", 10_000, 10_000)
+    done = run_cli("--params-from", "big.png", "-o", "out.png", cwd=tmp_path)
+    assert done.returncode == 2
+    (line,) = done.stderr.strip().splitlines()
+    assert "big.png" in line and "Warning" not in line
