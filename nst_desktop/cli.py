@@ -14,6 +14,7 @@ import os
 import signal
 import sys
 import time
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -277,6 +278,43 @@ def check_input_files(params: Any) -> None:
             raise ImageLoadError(f"Cannot open {label}: it is not a regular file.")
 
 
+def output_path(args: argparse.Namespace) -> Path:
+    """Where the result goes, once every output option is known to work: checked before
+    the run, so that a bad one is said at once and not after minutes of work."""
+    from nst_desktop.core import imageio
+    from nst_desktop.core.imagesave import check_save_target
+    from nst_desktop.errors import ParameterError
+
+    if not args.output:
+        raise ParameterError("Say where to write the result with -o OUT.")
+    if not 1 <= args.quality <= 100:
+        raise ParameterError(f"--quality must be from 1 to 100; got {args.quality}.")
+    if args.save_every < 0:
+        raise ParameterError(f"--save-every must be 0 (never) or more; got {args.save_every}.")
+    if args.max_pixels is not None and args.max_pixels <= 0:
+        raise ParameterError(f"--max-pixels must be a number of pixels above 0; "
+                             f"got {args.max_pixels}.")
+    out = Path(args.output)
+    try:
+        is_folder = out.is_dir()
+    except OSError:
+        is_folder = False  # a name too long to look up: check_save_target says so
+    if is_folder:
+        raise ParameterError(f"-o names the folder {out}; give a file name in it, "
+                             f"like {out / 'result.png'}.")
+    if out.suffix.lower() not in imageio.SAVE_FORMATS:
+        raise ParameterError(
+            f"Cannot write {out.suffix or 'files without a suffix'}; use one of "
+            f"{', '.join(sorted(imageio.SAVE_FORMATS))}."
+        )
+    if args.bit_depth == 16 and imageio.SAVE_FORMATS[out.suffix.lower()] not in ("PNG", "TIFF"):
+        raise ParameterError(f"--16-bit needs a .png or .tif output; {out.suffix} stores 8 bits.")
+    check_save_target(out, quality=args.quality, bit_depth=args.bit_depth)
+    if args.save_every:  # OUT-0050.png ...: the longest name a snapshot gets
+        check_save_target(out.with_name(f"{out.stem}-00000{out.suffix}"), quality=args.quality)
+    return out
+
+
 class ProgressBar:
     """A one-line progress bar on stderr (plain lines when stderr is not a terminal)."""
 
@@ -318,20 +356,10 @@ def run(argv: Sequence[str] | None = None) -> int:
     from nst_desktop.core import imageio
     from nst_desktop.engine import Progress, StyleTransfer
     from nst_desktop.engine.device import resolve_device, slow_bf16
-    from nst_desktop.errors import ParameterError
 
     params = params_from_args(args)
-    if not args.output:
-        raise ParameterError("Say where to write the result with -o OUT.")
-    out = Path(args.output)
-    if out.suffix.lower() not in imageio.SAVE_FORMATS:
-        raise ParameterError(
-            f"Cannot write {out.suffix or 'files without a suffix'}; use one of "
-            f"{', '.join(sorted(imageio.SAVE_FORMATS))}."
-        )
-    if not out.parent.is_dir():
-        raise ParameterError(f"The folder {out.parent} does not exist.")
-    limit = {"max_pixels": args.max_pixels} if args.max_pixels else {}
+    out = output_path(args)
+    limit = {"max_pixels": args.max_pixels} if args.max_pixels is not None else {}
     check_input_files(params)
     content = imageio.load_image(params.content, **limit)
     styles = [imageio.load_image(s.path, **limit).rgb for s in params.styles]
@@ -399,7 +427,12 @@ def run(argv: Sequence[str] | None = None) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     try:
-        return run(argv)
+        with warnings.catch_warnings():
+            # The person gets this program's own lines, never a library's warning with its
+            # source line (Pillow on a damaged EXIF block, torch on an old pickle): what
+            # matters in one is said by the error it comes with, or does not matter.
+            warnings.simplefilter("ignore")
+            return run(argv)
     except NSTError as exc:
         print(f"nst-desktop-cli: error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT

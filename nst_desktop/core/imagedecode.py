@@ -15,7 +15,10 @@ from __future__ import annotations
 
 import io
 import sys
-from collections.abc import Callable
+import threading
+import warnings
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -44,7 +47,7 @@ def decode(
     ``reopen`` opens the same file again (for the second 16-bit pass)."""
     notes: list[str] = []
     icc = image.info.get("icc_profile") or None
-    orientation = _orientation(image)
+    orientation = exif_orientation(image)
     wide = _decode_wide(image, tiles, reopen)
     if wide is not None:
         colour, alpha, mode = wide
@@ -71,12 +74,30 @@ def decode(
 # -- orientation ----------------------------------------------------------------
 
 
-def _orientation(image: Image.Image) -> int:
+_PILLOW_LOCK = threading.RLock()
+
+
+@contextmanager
+def quiet_pillow() -> Iterator[None]:
+    """Pillow's warnings kept from stderr while Pillow parses a header or an EXIF block.
+
+    Its warnings ("Corrupt EXIF data", "Truncated File Read", a malformed MPO) say nothing
+    a person can act on: the image loads, or fails with a message of its own. The warnings
+    filter is a process global, so it is changed (and put back) under a lock."""
+    with _PILLOW_LOCK, warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        yield
+
+
+def exif_orientation(image: Image.Image) -> int:
+    """The EXIF orientation (1..8) of ``image``; 1 when it has none or it cannot be read."""
     try:
-        value = image.getexif().get(_ORIENTATION, 1)
+        with quiet_pillow():
+            value = image.getexif().get(_ORIENTATION, 1)
     except Exception:  # a broken EXIF block must not stop the image from loading
         return 1
     return value if isinstance(value, int) and 1 <= value <= 8 else 1
+
 
 
 def apply_orientation(pixels: np.ndarray, orientation: int) -> np.ndarray:

@@ -10,8 +10,8 @@ from __future__ import annotations
 import io
 import os
 import re
-import threading
-from collections.abc import Callable
+import warnings
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -73,7 +73,7 @@ def load_image(
     _check_readable_file(file_path, label)
 
     def reopen() -> ImageFile.ImageFile:
-        return _open_image(file_path, label, max_pixels)
+        return open_image(file_path, label, max_pixels)
 
     with _open_file(file_path, label) as stream:
         return _load(stream, reopen, label, os.path.abspath(file_path), max_pixels)
@@ -89,7 +89,7 @@ def load_image_bytes(
     data = bytes(data)
 
     def reopen() -> ImageFile.ImageFile:
-        return _open_image(io.BytesIO(data), label, max_pixels)
+        return open_image(io.BytesIO(data), label, max_pixels)
 
     return _load(io.BytesIO(data), reopen, label, "", max_pixels)
 
@@ -104,7 +104,7 @@ def read_params(path: str | os.PathLike[str]) -> Params | None:
     label = _quoted(file_path.name or str(file_path))
     _check_readable_file(file_path, label)
     with _open_file(file_path, label) as stream:
-        image = _open_image(stream, label, None)
+        image = open_image(stream, label, None)
         try:
             text = params_text(image.info)
             if text is None and image.format == "PNG":
@@ -127,15 +127,15 @@ def _load(
     path: str,
     max_pixels: int,
 ) -> LoadedImage:
-    image = _open_image(stream, label, max_pixels)
+    image = open_image(stream, label, max_pixels)
     width, height = image.size
     if width <= 0 or height <= 0:
         raise ImageLoadError(f"{label} has no pixels ({width} × {height}).")
     if width * height > max_pixels:
         raise ImageTooLargeError(too_large_message(label, width, height, max_pixels))
     tiles = list(image.tile)
+    load_pixels(image, label)
     try:
-        image.load()  # decode everything now: a truncated file fails here, not later
         decoded = imagedecode.decode(image, tiles, reopen)
     except (ImageLoadError, ImageTooLargeError):
         raise
@@ -212,52 +212,79 @@ def _os_error_message(label: str, error: OSError) -> str:
     return f"Cannot open {label}: {error.strerror or error}."
 
 
-_bomb_limit_lock = threading.Lock()
-
-
 @contextmanager
-def pillow_limit_at_least(max_pixels: int | None):
-    """Let Pillow's own decompression-bomb check allow ``max_pixels``; ours decides.
+def pillow_limit(max_pixels: int | None) -> Iterator[None]:
+    """Pillow's own decompression-bomb check held to ``max_pixels`` (None: the app's
+    default limit), silently.
 
-    Pillow's limit is a module global, so it is raised (and put back) under a lock."""
-    limit = Image.MAX_IMAGE_PIXELS
-    if max_pixels is None or limit is None or max_pixels <= limit:
-        yield
-        return
-    with _bomb_limit_lock:
+    Pillow warns between its limit (89.5 MP) and twice it, and refuses beyond. Here its
+    limit is ours and its warning an error: an image within the limit opens without a word
+    printed, one past it is refused with one message. Other warnings are kept quiet as in
+    :func:`~nst_desktop.core.imagedecode.quiet_pillow`, whose lock guards Pillow's globals."""
+    limit = DEFAULT_MAX_PIXELS if max_pixels is None else max_pixels
+    with imagedecode.quiet_pillow():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
         saved = Image.MAX_IMAGE_PIXELS
         if saved is not None:
-            Image.MAX_IMAGE_PIXELS = max(saved, max_pixels)
+            Image.MAX_IMAGE_PIXELS = max(saved, limit)
         try:
             yield
         finally:
             Image.MAX_IMAGE_PIXELS = saved
 
 
-def _open_image(
+def open_image(
     source: IO[bytes] | Path, label: str, max_pixels: int | None
 ) -> ImageFile.ImageFile:
-    """Read the header only; no pixels are decoded yet. A stream is closed on failure."""
+    """Read the header only; no pixels are decoded yet. A stream is closed on failure.
+
+    The one way the panes, the CLI and the gallery open a file: the same limit, the same
+    words for the same damage. Read the EXIF orientation with
+    :func:`~nst_desktop.core.imagedecode.exif_orientation` once the pixels are loaded
+    (Pillow loads a PNG to look for its EXIF, and that function hides failures)."""
     try:
-        with pillow_limit_at_least(max_pixels):
-            return Image.open(source)
+        with pillow_limit(max_pixels):
+            image = Image.open(source)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
+        head = head_of(source)
         _close(source)
+        limit = max_pixels or DEFAULT_MAX_PIXELS
+        claimed = header_size(head)
+        if claimed is not None:
+            raise ImageTooLargeError(too_large_message(label, *claimed, limit)) from None
         pixels = re.search(r"\((\d+) pixels\)", str(error))
         size = f" ({int(pixels.group(1)) / 1e6:.1f} megapixels)" if pixels else ""
         raise ImageTooLargeError(
-            f"{label} is too large to open{size}; the limit is "
-            f"{(max_pixels or DEFAULT_MAX_PIXELS) / 1e6:.1f} megapixels."
+            f"{label} is too large to open{size}; the limit is {limit / 1e6:.1f} megapixels."
         ) from None
     except UnidentifiedImageError:
         head = head_of(source)
         _close(source)
         raise ImageLoadError(unrecognised_message(label, head)) from None
-    except OSError as error:
-        _close(source)
-        raise ImageLoadError(damaged_message(label, error)) from None
+    except (PermissionError, FileNotFoundError, IsADirectoryError) as error:
+        raise ImageLoadError(_os_error_message(label, error)) from None
     except Exception as error:
         _close(source)
+        raise ImageLoadError(damaged_message(label, error)) from None
+    return image
+
+
+def load_pixels(image: ImageFile.ImageFile, label: str) -> None:
+    """Decode every pixel of an opened ``image`` now, or say why it cannot be.
+
+    The one rule of what is damaged, for the panes, the CLI and the gallery alike: an image
+    is refused when its pixels cannot all be decoded (cut off, a broken stream), and not
+    for a wrong checksum on data that decodes whole. A PNG whose IDAT CRC is wrong shows
+    in most viewers and Pillow decodes it; only ``Image.verify`` (which the gallery
+    used to call) refused it, so the same file opened in a pane and not in the gallery."""
+    width, height = image.size
+    try:
+        image.load()  # a truncated file fails here, not later
+    except MemoryError:
+        raise ImageLoadError(
+            f"There is not enough memory to open {label} ({width} × {height} pixels)."
+        ) from None
+    except Exception as error:
         raise ImageLoadError(damaged_message(label, error)) from None
 
 

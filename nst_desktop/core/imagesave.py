@@ -6,6 +6,7 @@ temporary file behind and leaves any previous file at the path untouched.
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 from pathlib import Path
@@ -57,27 +58,11 @@ def save_image(
     lossless. Returns the path written; raises :class:`ImageSaveError` (or
     :class:`ParameterError` for bad arguments).
     """
-    target = Path(path)
-    fmt = _save_format(target, format)
-    if target.suffix.lower() not in SAVE_FORMATS:
-        target = target.with_name(target.name + _FORMAT_SUFFIX[fmt])
-    if bit_depth not in (8, 16):
-        raise ParameterError(f"Bit depth must be 8 or 16; got {bit_depth!r}.")
-    if bit_depth == 16 and fmt not in _SIXTEEN_BIT_FORMATS:
-        raise ParameterError(
-            f"{_human(fmt)} stores 8 bits per channel; save 16-bit images as PNG or TIFF."
-        )
-    if isinstance(quality, bool) or not isinstance(quality, int) or not 1 <= quality <= 100:
-        raise ParameterError(f"Quality must be a whole number from 1 to 100; got {quality!r}.")
+    target, fmt = check_save_target(path, quality=quality, bit_depth=bit_depth, format=format)
     colour = _as_float_rgb(rgb)
     straight_alpha = None if alpha is None else _as_float_alpha(alpha, colour.shape[:2])
-
-    label = _quote(target.name)
+    label = _quote(_short(target.name))
     folder = target.parent if str(target.parent) else Path(".")
-    if not folder.is_dir():
-        raise ImageSaveError(f"Cannot save {label}: the folder {folder} does not exist.")
-    if target.is_dir():
-        raise ImageSaveError(f"Cannot save {label}: a folder of that name is in the way.")
     try:
         data = imageencode.encode(
             fmt,
@@ -96,6 +81,76 @@ def save_image(
     except OSError as error:
         raise ImageSaveError(_save_error_message(label, folder, error)) from None
     return target
+
+
+def check_save_target(
+    path: str | os.PathLike[str],
+    *,
+    quality: int = 95,
+    bit_depth: int = 8,
+    format: str | None = None,
+) -> tuple[Path, str]:
+    """The path and format :func:`save_image` would write, or the reason it could not.
+
+    Everything that can be known before the image exists is checked here (format, bit
+    depth, quality, the folder, the name), so that a long run can refuse a bad output at
+    its start rather than after minutes of work. Raises :class:`ParameterError` for a bad
+    option and :class:`ImageSaveError` for a path that cannot be written.
+    """
+    target = Path(path)
+    fmt = _save_format(target, format)
+    if target.suffix.lower() not in SAVE_FORMATS:
+        target = target.with_name(target.name + _FORMAT_SUFFIX[fmt])
+    if bit_depth not in (8, 16):
+        raise ParameterError(f"Bit depth must be 8 or 16; got {bit_depth!r}.")
+    if bit_depth == 16 and fmt not in _SIXTEEN_BIT_FORMATS:
+        raise ParameterError(
+            f"{_human(fmt)} stores 8 bits per channel; save 16-bit images as PNG or TIFF."
+        )
+    if isinstance(quality, bool) or not isinstance(quality, int) or not 1 <= quality <= 100:
+        raise ParameterError(f"Quality must be a whole number from 1 to 100; got {quality!r}.")
+    label = _quote(_short(target.name))
+    folder = target.parent if str(target.parent) else Path(".")
+    try:
+        folder_exists = folder.is_dir()
+        limit = _name_limit(folder) if folder_exists else 255
+        name_bytes = len(os.fsencode(target.name))
+        if name_bytes > limit:
+            raise ImageSaveError(
+                f"Cannot save {label}: the file name is too long ({name_bytes} bytes; "
+                f"the folder allows {limit})."
+            )
+        in_the_way = target.is_dir()  # raises ENAMETOOLONG for a path over the system's limit
+    except OSError as error:
+        raise ImageSaveError(_save_error_message(label, folder, error)) from None
+    if not folder_exists:
+        raise ImageSaveError(f"Cannot save {label}: the folder {folder} does not exist.")
+    if in_the_way:
+        raise ImageSaveError(f"Cannot save {label}: a folder of that name is in the way.")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        error = OSError(errno.EROFS if _read_only(folder) else errno.EACCES, "")
+        raise ImageSaveError(_save_error_message(label, folder, error))
+    return target, fmt
+
+
+def _read_only(folder: Path) -> bool:
+    try:
+        return bool(os.statvfs(folder).f_flag & os.ST_RDONLY)
+    except (OSError, AttributeError):  # no statvfs on Windows
+        return False
+
+
+def _name_limit(folder: Path) -> int:
+    """The longest file name, in bytes, that ``folder``'s file system takes."""
+    try:
+        return int(os.pathconf(folder, "PC_NAME_MAX"))
+    except (OSError, ValueError, AttributeError):  # Windows has no pathconf; NTFS takes 255
+        return 255
+
+
+def _short(name: str, most: int = 60) -> str:
+    """A file name as a message can show it: a 300-character name is cut in the middle."""
+    return name if len(name) <= most else f"{name[: most // 2]}…{name[-(most // 2) :]}"
 
 
 def _human(fmt: str) -> str:

