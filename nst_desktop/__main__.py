@@ -23,7 +23,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     # QtGui or creating the QApplication aborts the process with a page about plugins.
     from nst_desktop.qt_check import platform_problem
 
-    problem = platform_problem(argv=args)
+    # --help needs no window: answered even with no display.
+    problem = None if {"-h", "--help"} & set(args) else platform_problem(argv=args)
     if problem:
         print(problem, file=sys.stderr)
         return 1

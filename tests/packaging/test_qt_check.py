@@ -145,3 +145,23 @@ def test_self_test_names_a_missing_x11_library_of_the_session(tmp_path):
     assert run.returncode == 1, run.stdout + run.stderr
     assert "FAIL  qt" in run.stdout and "the xcb platform plugin cannot load" in run.stdout
     assert "missing libxcb-icccm.so.4 (sudo apt-get install -y libxcb-icccm4)" in run.stdout
+
+
+def test_no_display_is_one_line_and_help_still_answers(tmp_path):
+    """Over ssh with no X forwarding Qt aborted ("could not connect to display", 134)."""
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("QT_QPA_PLATFORM", "DISPLAY", "WAYLAND_DISPLAY", "XDG_SESSION_TYPE")}
+    env["PYTHONPATH"] = str(ROOT)
+
+    def start(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "nst_desktop", *args],
+            cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120, check=False,
+        )
+
+    run = start()
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert run.stderr.startswith("The window cannot open: there is no display")
+    assert len(run.stderr.strip().splitlines()) == 1
+    helped = start("--help")
+    assert helped.returncode == 0 and "--content" in helped.stdout, helped.stderr
