@@ -45,7 +45,8 @@ def test_fedora_and_cpu_variants_are_the_same_line():
     assert fedora.split(" && ", 1)[1] == first.split(" && ", 1)[1]
     cpu = first.replace("pip install .", f"pip install {CPU_INDEX} .")
     assert f"```\n{cpu}\n```" in README
-    assert "3 GB" in README.split(CPU_INDEX)[0][-600:]  # said beside the command
+    beside = README.split(CPU_INDEX)[0][-600:]  # the paragraph before the variant
+    assert "3.2 GB of NVIDIA libraries" in beside
 
 
 def test_test_command_installs_the_same_libraries_and_the_validators():
