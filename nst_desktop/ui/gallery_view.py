@@ -19,6 +19,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QAbstractItemView, QListView
 
+from nst_desktop.ui.drops import accept_as_copy
 from nst_desktop.ui.gallery_model import STYLES_MIME
 from nst_desktop.ui.widgets import paint_empty_hint
 
@@ -94,22 +95,16 @@ class GalleryView(QListView):
         super().keyPressEvent(event)
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802
-        if _acceptable(event.mimeData()):
-            event.setDropAction(Qt.DropAction.CopyAction)
-            event.accept()
-        else:
+        if not (_acceptable(event.mimeData()) and accept_as_copy(event)):
             event.ignore()
 
     def dragMoveEvent(self, event: QDragMoveEvent) -> None:  # noqa: N802
-        if _acceptable(event.mimeData()):
-            event.setDropAction(Qt.DropAction.CopyAction)
-            event.accept()
-        else:
+        if not (_acceptable(event.mimeData()) and accept_as_copy(event)):
             event.ignore()
 
     def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802
         mime = event.mimeData()
-        if not _acceptable(mime):
+        if not (_acceptable(mime) and accept_as_copy(event)):
             event.ignore()
             return
         paths = dropped_paths(mime)
@@ -119,5 +114,3 @@ class GalleryView(QListView):
             image = mime.imageData()
             if isinstance(image, QImage) and not image.isNull():
                 self.image_dropped.emit(image.copy())
-        event.setDropAction(Qt.DropAction.CopyAction)
-        event.accept()

@@ -16,6 +16,7 @@ from PySide6.QtGui import (
     QAction,
     QCloseEvent,
     QDragEnterEvent,
+    QDragMoveEvent,
     QDropEvent,
     QFocusEvent,
     QIcon,
@@ -43,7 +44,7 @@ from PySide6.QtWidgets import (
 
 from nst_desktop.core.imageio import LoadedImage
 from nst_desktop.engine import DeviceInfo, Result, available_devices
-from nst_desktop.ui.drops import may_hold_image
+from nst_desktop.ui.drops import accept_as_copy, may_hold_image
 from nst_desktop.ui.image_pane import ImagePane
 from nst_desktop.ui.inputs import Inputs
 from nst_desktop.ui.params_model import ParamsModel
@@ -515,12 +516,16 @@ class MainWindow(QMainWindow):
 
     # -- window-level drops (outside the panes) -----------------------------------------------
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 (Qt API)
-        if may_hold_image(event.mimeData()):
-            event.acceptProposedAction()
+        if not (may_hold_image(event.mimeData()) and accept_as_copy(event)):
+            event.ignore()
+
+    def dragMoveEvent(self, event: QDragMoveEvent) -> None:  # noqa: N802 (Qt API)
+        if not (may_hold_image(event.mimeData()) and accept_as_copy(event)):
+            event.ignore()
 
     def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802
-        event.acceptProposedAction()
-        self.result_pane.handle_mime(event.mimeData())
+        if accept_as_copy(event):
+            self.result_pane.handle_mime(event.mimeData())
 
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt API)
         super().showEvent(event)

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from nst_desktop.core.imageio import LoadedImage
+from nst_desktop.ui.drops import accept_as_copy
 from nst_desktop.ui.image_pane import ImagePane
 from nst_desktop.ui.qt_images import rgb_to_qimage
 from nst_desktop.ui.undo import DragTracker, SetValueCommand
@@ -208,9 +209,8 @@ class StylePane(ImagePane):
         )
         ctrl = bool(event.modifiers() & Qt.KeyboardModifier.ControlModifier)
         self._set_drop_highlight(False)
-        event.setDropAction(Qt.DropAction.CopyAction)
-        event.accept()
-        self.handle_mime(event.mimeData(), add=in_strip or ctrl)
+        if accept_as_copy(event):
+            self.handle_mime(event.mimeData(), add=in_strip or ctrl)
 
     def take_replace_pending(self) -> bool:
         """Whether the image being received should replace the styles (asked once per drop)."""

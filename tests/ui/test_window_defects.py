@@ -1,0 +1,94 @@
+"""Defects found using the window for an hour (issue 25): drops, undo, the toolbar, the
+gallery's columns, colours after a change of appearance, what is enabled with no result,
+the status line, and the zoom a result opens at."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QMimeData, QPoint, Qt, QUrl
+from PySide6.QtWidgets import QApplication
+
+from nst_desktop.core.gallery_store import GalleryStore
+from nst_desktop.ui.gallery_panel import GalleryPanel
+from tests.gallery_helpers import make_image
+
+from .dnd import drag_enter_event, drag_move_event, drop_event
+
+COPY, MOVE = Qt.DropAction.CopyAction, Qt.DropAction.MoveAction
+
+
+def url_mime(*paths: Path) -> QMimeData:
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
+    return mime
+
+
+# -- 4. a drop is a copy, whatever the source proposes ------------------------------------------
+def drag_proposing_move(widget, mime: QMimeData, pos: QPoint | None = None,
+                        actions=COPY | MOVE) -> list:
+    """A file manager's drag offering Copy and Move and proposing Move (as it does for a
+    Shift-drag, or within one disk): enter, move, drop. Returns the three events."""
+    if pos is None:
+        pos = QPoint(widget.width() // 2, widget.height() // 2)
+    args = (pos, actions, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.ShiftModifier)
+    events = [drag_enter_event(*args), drag_move_event(*args), drop_event(*args)]
+    assert all(e.proposedAction() == MOVE for e in events)  # the test means what it says
+    for event in events:
+        QApplication.sendEvent(widget, event)
+    return events
+
+
+def accepted_as_copy(events) -> bool:
+    return all(e.isAccepted() and e.dropAction() == COPY for e in events)
+
+
+def test_drops_on_the_panes_and_the_window_are_copies_when_the_source_proposes_move(
+        window, qtbot, content_file, style_file, style_file_2):
+    window.show()
+    qtbot.waitExposed(window)
+    assert accepted_as_copy(drag_proposing_move(window.content_pane, url_mime(content_file)))
+    assert window.content is not None and window.content.path == str(content_file)
+
+    pane = window.style_pane
+    assert accepted_as_copy(drag_proposing_move(pane, url_mime(style_file)))
+    pane.layout().activate()  # lay out the blend strip the first style made visible
+    zone = pane.add_zone
+    assert accepted_as_copy(drag_proposing_move(
+        pane, url_mime(style_file_2), zone.mapTo(pane, zone.rect().center())))
+    assert [e.name for e in pane.entries] == ["painting.png", "painting2.png"]
+
+    assert accepted_as_copy(drag_proposing_move(window.result_pane, url_mime(content_file)))
+    # Outside the panes (the tool bar, the status line): the window takes it.
+    assert accepted_as_copy(drag_proposing_move(window, url_mime(content_file), QPoint(5, 5)))
+    for path in (content_file, style_file, style_file_2):
+        assert path.is_file()
+
+
+def test_a_source_that_offers_only_move_is_refused(window, content_file):
+    events = drag_proposing_move(window.content_pane, url_mime(content_file), actions=MOVE)
+    assert not any(e.isAccepted() for e in events)
+    assert window.content is None
+    events = drag_proposing_move(window, url_mime(content_file), QPoint(5, 5), actions=MOVE)
+    assert not any(e.isAccepted() for e in events)
+    assert window.content is None
+
+
+def test_a_drop_on_the_gallery_is_a_copy_when_the_source_proposes_move(qtbot, tmp_path):
+    store = GalleryStore(seed_starter=False)
+    panel = GalleryPanel(store, icon_size=48)
+    qtbot.addWidget(panel)
+    panel.resize(400, 300)
+    panel.show()
+    qtbot.waitExposed(panel)
+    picture = make_image(tmp_path / "drop" / "new.png", seed=3)
+    try:
+        with qtbot.waitSignal(panel.import_finished, timeout=20_000):
+            events = drag_proposing_move(panel.view.viewport(), url_mime(picture),
+                                         QPoint(20, 20))
+        assert accepted_as_copy(events)
+        assert picture.is_file() and len(store) == 1
+    finally:
+        panel.shutdown()
+        store.close()
