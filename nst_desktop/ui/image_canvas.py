@@ -126,6 +126,7 @@ class ImageCanvas(QWidget):
         return QRectF(self._offset, self._logical * self._scale)
 
     def fit(self) -> None:
+        """The whole image in view, at 100 % at most."""
         self._fit = True
         self._relayout()
         self.update()
@@ -170,7 +171,10 @@ class ImageCanvas(QWidget):
             margin = 8
             avail_w = max(1.0, self.width() - 2 * margin)
             avail_h = max(1.0, self.height() - 2 * margin)
-            self._scale = min(avail_w / self._logical.width(), avail_h / self._logical.height())
+            # Never past 100 % unless asked (zoom in, Actual Pixels), as image viewers do: a
+            # small result stretched smooth to fill the pane looked blurred.
+            self._scale = min(avail_w / self._logical.width(), avail_h / self._logical.height(),
+                              1.0 / self.devicePixelRatioF())
             size = self._logical * self._scale
             self._offset = QPointF(
                 (self.width() - size.width()) / 2, (self.height() - size.height()) / 2
