@@ -136,7 +136,14 @@ def test_holding_backslash_shows_the_original(canvas, qtbot):
 
 
 def test_result_pane_original_button_holds_the_photo(loaded_window, qtbot):
+    import numpy as np
+
+    from nst_desktop.engine import Result
+
     canvas = loaded_window.result_pane.canvas
+    image = np.random.default_rng(0).random((36, 48, 3), dtype=np.float32)
+    loaded_window.runner.show_result(Result(image, loaded_window.model.params, elapsed=1.0,
+                                            device="cpu", steps=3))
     loaded_window.original_button.pressed.emit()
     assert canvas.showing_compare()
     loaded_window.original_button.released.emit()

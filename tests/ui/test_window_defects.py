@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from PySide6.QtCore import QMimeData, QPoint, Qt, QUrl
 from PySide6.QtWidgets import QApplication
 
@@ -92,3 +91,48 @@ def test_a_drop_on_the_gallery_is_a_copy_when_the_source_proposes_move(qtbot, tm
     finally:
         panel.shutdown()
         store.close()
+
+
+# -- 10. nothing to compare or fit until there is a result -----------------------------------
+def view_controls(window) -> dict[str, bool]:
+    return {name: getattr(window, name).isEnabled() for name in (
+        "compare_button", "original_button", "compare_action", "fit_action", "actual_action",
+        "zoom_in_action", "zoom_out_action")}
+
+
+def test_the_empty_result_says_what_is_missing_then_to_press_stylize(
+        window, content_file, style_file):
+    canvas = window.result_pane.canvas
+    assert "Add a photo and a painting, then press Stylize" in canvas.placeholder
+    assert window.inputs.open_path(str(content_file), "content")
+    assert "Add a painting, then press Stylize" in canvas.placeholder
+    assert window.inputs.open_path(str(style_file), "style")
+    assert "Press Stylize (Ctrl+Enter)." in canvas.placeholder
+    assert "Add" not in canvas.placeholder
+    window.style_pane.clear()
+    assert "Add a painting, then press Stylize" in canvas.placeholder
+
+
+def test_compare_original_fit_and_actual_wait_for_a_picture(window, qtbot, content_file,
+                                                           style_file):
+    window.show()
+    qtbot.waitExposed(window)
+    assert not any(view_controls(window).values())
+
+    assert window.inputs.open_path(str(content_file), "content")
+    window.content_pane.canvas.setFocus()
+    qtbot.waitUntil(lambda: window.fit_action.isEnabled())  # the photo's pane has a picture
+    assert window.actual_action.isEnabled() and not window.compare_button.isEnabled()
+    window.result_pane.canvas.setFocus()
+    qtbot.waitUntil(lambda: not window.fit_action.isEnabled())  # the result's has none
+    window.compare_action.trigger()  # Ctrl+B with nothing to compare: nothing turns on
+    assert not window.compare_button.isChecked()
+    assert window.inputs.open_path(str(style_file), "style")
+    assert not any(view_controls(window).values())
+
+    with qtbot.waitSignal(window.runner.controller.finished, timeout=90_000):
+        window.run_action.trigger()
+    qtbot.waitUntil(lambda: not window.runner.is_running(), timeout=10_000)
+    assert all(view_controls(window).values())
+    window.compare_action.trigger()
+    assert window.compare_button.isChecked() and window.result_pane.canvas.split_enabled()
