@@ -522,7 +522,9 @@ class MainWindow(QMainWindow):
 
     def show_status(self, text: str) -> None:
         """One message on the status line; a report of several lines (an import's problems)
-        runs on as sentences, wrapped to the window's width."""
+        runs on as sentences, wrapped to the window's width. A hover hint (an action's
+        status tip) shown over the line goes: it hid the news that came after it."""
+        self.statusBar().clearMessage()
         self.status_label.setText(" ".join(text.split("\n")))
 
     def show_startup_problems(self) -> None:

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QMimeData, QPoint, Qt, QUrl
-from PySide6.QtWidgets import QApplication
+from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
+from PySide6.QtGui import QEnterEvent
+from PySide6.QtWidgets import QApplication, QToolBar
 
 from nst_desktop.core.gallery_store import GalleryStore
 from nst_desktop.ui.gallery_panel import GalleryPanel
@@ -136,3 +137,35 @@ def test_compare_original_fit_and_actual_wait_for_a_picture(window, qtbot, conte
     assert all(view_controls(window).values())
     window.compare_action.trigger()
     assert window.compare_button.isChecked() and window.result_pane.canvas.split_enabled()
+
+
+# -- 11. the status line says what happened, and hover hints do not stay over it ---------------
+def test_using_a_painting_in_place_of_another_says_it_replaced_it(window, qtbot, style_file,
+                                                                 style_file_2):
+    inputs = window.inputs
+    inputs.on_styles_activated([str(style_file)])  # what a gallery double-click does
+    assert window.status_label.text() == "Added style painting.png."
+    inputs.on_styles_activated([str(style_file_2)])
+    assert window.status_label.text() == "Replaced painting.png with painting2.png."
+    inputs.on_styles_activated([str(style_file), str(style_file_2)])
+    assert window.status_label.text() == "Replaced painting2.png with a blend of 2 styles."
+    # A drop on the large view replaces too; one on the blend strip adds.
+    window.style_pane.handle_mime(url_mime(style_file_2))
+    assert window.status_label.text() == "Replaced a blend of 2 styles with painting2.png."
+    window.style_pane.handle_mime(url_mime(style_file), add=True)
+    assert window.status_label.text() == "Added style painting.png."
+    assert [e.name for e in window.style_pane.entries] == ["painting2.png", "painting.png"]
+
+
+def test_a_hover_hint_leaves_the_status_line_to_the_next_message(window, qtbot, content_file):
+    window.show()
+    qtbot.waitExposed(window)
+    button = window.findChild(QToolBar, "main_toolbar").widgetForAction(window.open_action)
+    centre = QPointF(button.rect().center())
+    # The pointer comes over it (the offscreen platform moves no pointer): its status tip.
+    QApplication.sendEvent(button, QEnterEvent(centre, centre, button.mapToGlobal(centre)))
+    assert window.statusBar().currentMessage() == "Choose the photo"
+    assert not window.status_label.isVisible()  # the hint is shown over the status line
+    assert window.inputs.open_path(str(content_file), "content")  # as Open Photo… does
+    assert window.statusBar().currentMessage() == ""
+    assert window.status_label.isVisible() and window.status_label.text() == "Photo: photo.png"
