@@ -143,3 +143,14 @@ def build_toolbar(w: MainWindow) -> None:
     bar.addActions([w.undo_action, w.redo_action])
     bar.addSeparator()
     bar.addActions([w.fit_action, w.actual_action])
+    # The buttons keep their places whatever their actions say: Undo and Redo show their
+    # word only (the menu and the tooltip say "Undo Restore settings of a past run"), and
+    # the run's button is as wide as its longer word, Stylize or Stop.
+    for action, word in ((w.undo_action, "Undo"), (w.redo_action, "Redo")):
+        action.setIconText(word)
+    run_button = bar.widgetForAction(w.run_action)
+    if run_button is not None:
+        metrics = run_button.fontMetrics()
+        extra = run_button.sizeHint().width() - metrics.horizontalAdvance(w.run_action.iconText())
+        run_button.setMinimumWidth(
+            extra + max(metrics.horizontalAdvance(t) for t in ("Stylize", "Stop")))

@@ -169,3 +169,31 @@ def test_a_hover_hint_leaves_the_status_line_to_the_next_message(window, qtbot, 
     assert window.inputs.open_path(str(content_file), "content")  # as Open Photo… does
     assert window.statusBar().currentMessage() == ""
     assert window.status_label.isVisible() and window.status_label.text() == "Photo: photo.png"
+
+
+# -- 7. the tool bar's buttons stay where they are --------------------------------------------
+def test_the_toolbar_buttons_keep_their_places_whatever_undo_says(loaded_window, qtbot):
+    window = loaded_window
+    window.show()
+    qtbot.waitExposed(window)
+    bar = window.findChild(QToolBar, "main_toolbar")
+
+    def places() -> list[tuple[int, int]]:
+        bar.layout().activate()
+        return [(bar.widgetForAction(a).x(), bar.widgetForAction(a).width())
+                for a in bar.actions() if not a.isSeparator()]
+
+    before = places()
+    window.inputs.restore_params(window.model.params.replace(style_weight=9.5),
+                                 "Restore settings of a past run")
+    assert window.undo_action.text() == "Undo Restore settings of a past run"
+    assert places() == before
+    undo_button = bar.widgetForAction(window.undo_action)
+    assert undo_button.text() == "Undo"  # the whole of it in the tooltip and the menu
+    assert undo_button.toolTip() == "Undo Restore settings of a past run"
+    window.undo_action.trigger()
+    assert window.redo_action.text() == "Redo Restore settings of a past run"
+    assert places() == before
+    window.run_action.setText("Stop")  # as while running
+    window.run_action.setIconText("Stop")
+    assert places() == before
