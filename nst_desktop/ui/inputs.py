@@ -135,9 +135,9 @@ class Inputs(QObject):
         if images:
             pane = self.window.style_pane
             replaced = [e.name for e in pane.entries]
-            pane.clear()
+            pane.replace_styles(images)  # one undo step
             for image in images:
-                self.add_style(image)
+                self.window.settings.add_recent("style", image.path)
             added = [e.name for e in pane.entries]
             self.window.show_status(style_change_text(replaced, added))
 

@@ -22,7 +22,6 @@ from PySide6.QtGui import (
     QIcon,
     QPalette,
     QShowEvent,
-    QUndoGroup,
 )
 from PySide6.QtWidgets import (
     QApplication,
@@ -202,12 +201,9 @@ class MainWindow(QMainWindow):
         if params.device not in {v for _, v in device_choices(self.devices)}:
             params = params.replace(device="auto")
         self.model = ParamsModel(params, extras, self)
+        # The window's one undo history: parameters, styles, and the gallery's edits (see
+        # library.Library), whatever has focus. One window-wide Ctrl+Z, never two.
         self.undo_stack = self.model.undo_stack
-        # Edit > Undo acts on the active stack: the parameters', or the gallery's while
-        # the gallery has focus (see library.Library). One window-wide Ctrl+Z, never two.
-        self.undo_group = QUndoGroup(self)
-        self.undo_group.addStack(self.undo_stack)
-        self.undo_group.setActiveStack(self.undo_stack)
         # Names for style files (the gallery's titles once a library is attached).
         self.style_namer: Callable[[str], str | None] | None = None
         self.library: Library | None = None

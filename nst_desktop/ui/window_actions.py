@@ -54,9 +54,9 @@ def build_actions(w: MainWindow) -> None:
         w, "Copy Result", s.copy_result, "Ctrl+Shift+C", "Copy the result to the clipboard"
     )
     w.quit_action = make_action(w, "Quit", w.close, ks.Quit)
-    w.undo_action = w.undo_group.createUndoAction(w, "Undo")
+    w.undo_action = w.undo_stack.createUndoAction(w, "Undo")
     w.undo_action.setShortcuts(ks.Undo)  # every platform binding (Ctrl+Y and Ctrl+Shift+Z)
-    w.redo_action = w.undo_group.createRedoAction(w, "Redo")
+    w.redo_action = w.undo_stack.createRedoAction(w, "Redo")
     w.redo_action.setShortcuts(ks.Redo)
     for action in (w.undo_action, w.redo_action):
         w.addAction(action)
