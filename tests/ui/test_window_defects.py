@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
-from PySide6.QtGui import QEnterEvent
+from PySide6.QtGui import QColor, QEnterEvent, QPalette
 from PySide6.QtWidgets import QApplication, QToolBar
 
 from nst_desktop.core.gallery_store import GalleryStore
@@ -197,3 +197,57 @@ def test_the_toolbar_buttons_keep_their_places_whatever_undo_says(loaded_window,
     window.run_action.setText("Stop")  # as while running
     window.run_action.setIconText("Stop")
     assert places() == before
+
+
+# -- 9. the blend rows read on a dark window after a live switch -------------------------------
+def luminance(colour: QColor) -> float:
+    def channel(c: float) -> float:
+        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+    return (0.2126 * channel(colour.redF()) + 0.7152 * channel(colour.greenF())
+            + 0.0722 * channel(colour.blueF()))
+
+
+def contrast(a: QColor, b: QColor) -> float:
+    hi, lo = sorted((luminance(a), luminance(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+def test_blend_rows_read_after_a_live_switch_to_dark_and_back(loaded_window, qtbot,
+                                                              style_file_2):
+    from nst_desktop.ui.theme import ThemeController
+
+    window = loaded_window
+    assert window.inputs.open_path(str(style_file_2), "style")  # a blend: rows with sliders
+    window.show()
+    qtbot.waitExposed(window)
+    rows = window.style_pane.rows
+    assert len(rows) == 2
+    app = QApplication.instance()
+    original = app.palette()
+    theme = ThemeController(app)
+
+    def worst_contrast() -> float:
+        """Of the rows' names and × buttons against the window behind them, as painted."""
+        back = app.palette().color(QPalette.ColorRole.Window)
+        colours = [c for row in rows for c in (
+            row.name_label.palette().color(QPalette.ColorRole.WindowText),
+            row.remove_button.palette().color(QPalette.ColorRole.ButtonText))]
+        return min(contrast(c, back) for c in colours)
+
+    def darkest_or_lightest_ink(widget, dark: bool) -> QColor:
+        image = widget.grab().toImage()
+        pixels = [image.pixelColor(x, y) for y in range(image.height())
+                  for x in range(image.width())]
+        return (max if dark else min)(pixels, key=luminance)
+
+    try:
+        theme.set_appearance("dark")
+        qtbot.waitUntil(lambda: worst_contrast() >= 4.5)
+        back = app.palette().color(QPalette.ColorRole.Window)
+        ink = darkest_or_lightest_ink(rows[0].name_label, dark=True)
+        assert contrast(ink, back) >= 4.5  # the name is painted light on the dark row
+        theme.set_appearance("light")
+        qtbot.waitUntil(lambda: worst_contrast() >= 4.5)
+    finally:
+        theme.set_appearance("system")
+        app.setPalette(original)
