@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QColor, QEnterEvent, QPalette
 from PySide6.QtWidgets import QApplication, QToolBar
@@ -251,3 +252,54 @@ def test_blend_rows_read_after_a_live_switch_to_dark_and_back(loaded_window, qtb
     finally:
         theme.set_appearance("system")
         app.setPalette(original)
+
+
+# -- 8. the gallery's columns follow its dock's width -------------------------------------------
+def shown_columns(view) -> tuple[int, int]:
+    """How many thumbnails the first row shows, and the blank right of the last one."""
+    model = view.model()
+    rects = [view.visualRect(model.index(r, 0)) for r in range(model.rowCount())]
+    top = min(r.top() for r in rects)
+    first_row = [r for r in rects if r.top() == top]
+    return len(first_row), view.viewport().width() - max(r.right() for r in first_row)
+
+
+@pytest.fixture
+def six_styles(tmp_path):
+    store = GalleryStore(seed_starter=False)
+    for i in range(6):
+        store.add(make_image(tmp_path / "art" / f"s{i}.png", seed=i, size=(40, 32)),
+                  title=f"Style {i}")
+    yield store
+    store.close()
+
+
+def test_gallery_columns_follow_the_docks_width_through_real_resizes(qtbot, six_styles):
+    from nst_desktop.engine import DeviceInfo
+    from nst_desktop.ui.library import attach_library
+    from nst_desktop.ui.main_window import MainWindow
+
+    window = MainWindow(devices=[DeviceInfo("cpu", "CPU")])
+    qtbot.addWidget(window)
+    library = attach_library(window, gallery_store=six_styles)
+    view = library.gallery.view
+    full_cell = view.gridSize().width()  # a full-size thumbnail's cell
+    window.resize(1400, 880)
+    window.show()
+    qtbot.waitExposed(window)
+    try:
+        for width, height in ((1024, 600), (1400, 880), (1024, 600), (1400, 880)):
+            window.resize(width, height)
+            qtbot.waitUntil(lambda w=width: window.width() == w)
+            window.resizeDocks([window.gallery_dock], [320], Qt.Orientation.Horizontal)
+            qtbot.waitUntil(lambda: abs(window.gallery_dock.width() - 320) < 24)
+            qtbot.waitUntil(lambda: shown_columns(view)[0] >= 2)  # not one column ...
+            columns, blank = shown_columns(view)
+            assert blank < view.gridSize().width() // 2  # ... with half of it blank
+            assert view.gridSize().width() <= full_cell
+        # A wide dock shows more columns, filling it too.
+        window.resizeDocks([window.gallery_dock], [560], Qt.Orientation.Horizontal)
+        qtbot.waitUntil(lambda: shown_columns(view)[0] >= 3)
+        assert shown_columns(view)[1] < view.gridSize().width() // 2
+    finally:
+        window.close()
