@@ -19,6 +19,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         from nst_desktop.selftest import run_self_test
 
         return run_self_test()
+    # Before Qt is imported: without the X11 libraries Qt's xcb plugin needs, importing
+    # QtGui or creating the QApplication aborts the process with a page about plugins.
+    from nst_desktop.qt_check import platform_problem
+
+    problem = platform_problem(argv=args)
+    if problem:
+        print(problem, file=sys.stderr)
+        return 1
     from nst_desktop.ui.app import main as app_main
 
     return app_main(args)

@@ -11,8 +11,9 @@ pieces a packager can lose are all there and working:
   png         the result written as PNG with its parameters in the metadata,
               read back, parameters and pixels compared
   qt          (where PySide6 is installed) an offscreen application starts, the
-              xcb and wayland platform plugins load, the image-format plugins
-              are there, the app icon loads
+              platform plugin this session's window would use loads (xcb on
+              X11, wayland or xcb in a Wayland session, as Qt picks), the
+              image-format plugins are there, the app icon loads
 
 Each check prints one line; the exit code is 0 when all pass, 1 otherwise.
 Nothing is written to disk and nothing is downloaded, so the self-test also
@@ -35,10 +36,10 @@ import numpy as np
 from nst_desktop import __version__
 from nst_desktop.core.paths import APP_ID, resource_dir
 from nst_desktop.errors import NSTError
+from nst_desktop.qt_check import install_commands, missing_libraries, qt_platforms
 
 PARAMS_KEY = "nst_desktop.params"  # PNG iTXt key that carries Params.to_json()
 ICON_SIZES = (16, 24, 32, 48, 64, 128, 256, 512)
-QT_PLATFORMS = ("xcb", "wayland")  # must load where the GUI runs on Linux
 QT_IMAGE_FORMATS = ("jpeg", "png", "gif", "ico", "svg", "tiff", "webp")
 
 
@@ -213,6 +214,10 @@ class SelfTest:
         from PySide6.QtCore import QLibraryInfo, QPluginLoader
         from PySide6.QtGui import QGuiApplication, QImageReader
 
+        # The plugins the window would try here, decided before the offscreen app below
+        # changes QT_QPA_PLATFORM: only those must load (a Wayland plugin that cannot load
+        # on an X11 desktop where the window works is no failure).
+        session = qt_platforms(os.environ)
         app = QGuiApplication.instance()
         if app is None:
             # The self-test must run headless (CI, ssh): never ask for a display.
@@ -225,14 +230,23 @@ class SelfTest:
         problems = []
         loaded = []
         if sys.platform.startswith("linux"):
-            for name in QT_PLATFORMS:
+            errors = []
+            for name in session:  # Qt falls back along the list: one that loads is enough
+                if name == QGuiApplication.platformName():
+                    loaded.append(name)  # running: this very app uses it
+                    break
                 loader = QPluginLoader(os.path.join(plugins, "platforms", f"libq{name}.so"))
                 if loader.load():
                     loaded.append(name)
-                else:
-                    problems.append(
-                        f"the {name} platform plugin cannot load: {loader.errorString()}"
+                    break
+                errors.append(f"the {name} platform plugin cannot load: {loader.errorString()}")
+                if libraries := missing_libraries(name):
+                    errors.append(
+                        f"missing {', '.join(lib.soname for lib in libraries)} "
+                        f"({install_commands(libraries)[0]})"
                     )
+            if not loaded:
+                problems.extend(errors)
         formats = {bytes(f.data()).decode() for f in QImageReader.supportedImageFormats()}
         missing = [f for f in QT_IMAGE_FORMATS if f not in formats]
         if missing:
@@ -246,7 +260,7 @@ class SelfTest:
             )
         if problems:
             raise CheckFailed("; ".join(problems))
-        platforms = ", ".join([QGuiApplication.platformName(), *loaded])
+        platforms = ", ".join(dict.fromkeys([QGuiApplication.platformName(), *loaded]))
         return (
             f"PySide6 {PySide6.__version__}; platforms {platforms}; "
             f"{len(formats)} image formats; app icon in {len(icon.availableSizes())} sizes"

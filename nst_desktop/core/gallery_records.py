@@ -187,12 +187,14 @@ class SyncReport:
 
     missing: list[StyleRecord] = field(default_factory=list)  # dropped: file gone
     adopted: list[StyleRecord] = field(default_factory=list)  # new files picked up
-    removed_leftovers: list[Path] = field(default_factory=list)  # half-written files
+    recovered: list[StyleRecord] = field(default_factory=list)  # images whose record was lost
+    unavailable: list[StyleRecord] = field(default_factory=list)  # kept, images folder gone
     problems: list[str] = field(default_factory=list)  # readable messages
     recovered_database: Path | None = None  # a damaged database moved aside
 
     def __bool__(self) -> bool:
-        return bool(self.missing or self.adopted or self.problems or self.recovered_database)
+        return bool(self.missing or self.adopted or self.recovered or self.unavailable
+                    or self.problems or self.recovered_database)
 
     def messages(self) -> list[str]:
         """Sentences fit to show a person."""
@@ -200,8 +202,17 @@ class SyncReport:
         if self.recovered_database is not None:
             out.append(
                 "The gallery database was damaged; it was set aside as "
-                f"{self.recovered_database.name} and the gallery rebuilt from its images."
+                f"{self.recovered_database.name} and the gallery rebuilt from what it still "
+                "held and from the images."
             )
+        if self.recovered:
+            out.append(f"{counted(len(self.recovered), 'style')} whose details were lost "
+                       f"{'was' if len(self.recovered) == 1 else 'were'} recovered from "
+                       "the gallery folder.")
+        if self.unavailable:
+            out.append(f"The gallery's images folder is missing or empty: "
+                       f"{counted(len(self.unavailable), 'style')} are hidden, not deleted, "
+                       "until their images are back.")
         for record in self.missing:
             out.append(f"'{record.title}' was removed from the gallery: its image file is gone.")
         if self.adopted:

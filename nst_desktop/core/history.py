@@ -5,12 +5,15 @@ One folder per run under :func:`nst_desktop.core.paths.history_dir`::
     20250101-120000-1a2b3c/
         result.png       the image (or a copy of the saved result file)
         thumbnail.jpg    256 px
-        entry.json       params, content and style references, time, device
+        entry.json       params, content and style references, time, device, and the
+                         step a stopped run was stopped at
 
 A run is written into a hidden staging folder and renamed into place when
 complete, and deleted by renaming it away first, so the listing only ever
-shows whole entries; a crash leaves a staging folder that the next open
-removes. Recording touches only files, so it may run on a worker thread.
+shows whole entries. A crash leaves a staging folder that the next open sends
+to the trash, but only an open that has the history to itself
+(:mod:`nst_desktop.core.folder_lock`): another copy of the app may be writing
+it. Recording touches only files, so it may run on a worker thread.
 """
 
 from __future__ import annotations
@@ -25,19 +28,19 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from PIL import Image, PngImagePlugin
 
 from nst_desktop.core import paths, trash
 from nst_desktop.core.atomic_files import (
     TEMP_PREFIX,
     atomic_copy,
-    atomic_open,
     atomic_replace_dir,
     atomic_write_text,
     remove_quietly,
     write_error_reason,
 )
+from nst_desktop.core.folder_lock import FolderLock
 from nst_desktop.core.imagemeta import PARAMS_KEY
+from nst_desktop.core.imagesave import save_image
 from nst_desktop.core.thumbnails import (
     probe_image,
     save_thumbnail,
@@ -45,7 +48,7 @@ from nst_desktop.core.thumbnails import (
     to_uint8_rgb,
 )
 from nst_desktop.engine.params import Params
-from nst_desktop.errors import GalleryError, ImageLoadError, NSTError
+from nst_desktop.errors import GalleryError, NSTError
 from nst_desktop.text import unbroken
 
 log = logging.getLogger(__name__)
@@ -66,7 +69,7 @@ def run_title(content: str, styles: list[str]) -> str:
 
 @dataclass(frozen=True)
 class HistoryEntry:
-    """One finished run."""
+    """One run that made an image: finished, or stopped (``stopped_at`` > 0)."""
 
     id: str
     folder: Path
@@ -81,6 +84,7 @@ class HistoryEntry:
     width: int = 0
     height: int = 0
     style_titles: tuple[str, ...] = ()  # names to show for the styles, when known
+    stopped_at: int = 0  # the step a stopped run ended at (its image is the one so far); 0: done
 
     @property
     def result_path(self) -> Path:
@@ -109,7 +113,13 @@ class HistoryEntry:
         when = time.strftime("%Y-%m-%d %H:%M", time.localtime(self.created))
         size = unbroken(f"{self.width} × {self.height}")
         where = self.device.upper() + (f", {self.precision.upper()}" if self.precision else "")
-        return f"{when} · {size} · {unbroken(_duration(self.elapsed))} on {where}"
+        text = f"{when} · {size} · {unbroken(_duration(self.elapsed))} on {where}"
+        return text + (f" · {unbroken(self.stopped)}" if self.stopped_at > 0 else "")
+
+    @property
+    def stopped(self) -> str:
+        """'stopped at step 12' for a stopped run, '' for a finished one."""
+        return f"stopped at step {self.stopped_at}" if self.stopped_at > 0 else ""
 
 
 class HistoryStore:
@@ -121,17 +131,30 @@ class HistoryStore:
             self.root.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise GalleryError(f"The history folder {self.root} cannot be created: {exc}.") from exc
-        for child in self._children():
-            if child.name.startswith(TEMP_PREFIX):  # an interrupted record or delete
-                remove_quietly(child)
+        self._lock = FolderLock(self.root.with_name(self.root.name + ".lock"))
+        try:
+            alone = self._lock.open()
+        except OSError as exc:
+            raise GalleryError(f"The history at {self.root} cannot be opened: {exc}.") from exc
+        if alone:  # nobody else is recording or deleting: what is half done was interrupted
+            for child in self._children():
+                if child.name.startswith(TEMP_PREFIX):
+                    trash.move_to_trash(child)
+            self._lock.share()
+
+    def close(self) -> None:
+        """Let go of the history (other copies may then clean up)."""
+        self._lock.close()
 
     # -- writing ---------------------------------------------------------------------
     def record(self, result: Path | str | np.ndarray, params: Params, elapsed: float,
                device: str, *, style_titles: Sequence[str] = (),
-               precision: str = "") -> HistoryEntry:
-        """Keep a finished run. ``result`` is the saved file or the RGB image
-        (float 0..1 or uint8, H x W x 3); ``style_titles`` are names to show for
-        the styles (e.g. their gallery titles), in the order of ``params.styles``."""
+               precision: str = "", alpha: np.ndarray | None = None,
+               stopped_at: int = 0) -> HistoryEntry:
+        """Keep a run. ``result`` is the saved file or the RGB image (float 0..1 or uint8,
+        H x W x 3), written with ``alpha`` (the photo's, H x W, any size) as a saved result
+        is; ``style_titles`` are names to show for the styles (e.g. their gallery titles),
+        in the order of ``params.styles``; ``stopped_at`` the step a stopped run ended at."""
         created = time.time()
         stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(created))
         entry_id = f"{stamp}-{secrets.token_hex(3)}"
@@ -141,7 +164,8 @@ class HistoryStore:
             if isinstance(result, np.ndarray):
                 rgb = to_uint8_rgb(result)
                 result_file = "result.png"
-                self._write_png(rgb, params, staging / result_file)
+                # As the window's Save and the CLI write a result: parameters, and the alpha.
+                save_image(staging / result_file, rgb, alpha=alpha, params=params)
                 thumb = thumbnail_from_array(rgb)
                 height, width = rgb.shape[:2]
             else:
@@ -164,6 +188,7 @@ class HistoryStore:
                 "width": int(width),
                 "height": int(height),
                 "style_titles": [str(t) for t in style_titles],
+                "stopped_at": int(stopped_at),
             }
             atomic_write_text(staging / ENTRY_FILE, json.dumps(data, indent=1))
             atomic_replace_dir(staging, self.root / entry_id)
@@ -239,23 +264,11 @@ class HistoryStore:
                 width=int(data.get("width", 0)),
                 height=int(data.get("height", 0)),
                 style_titles=tuple(str(t) for t in data.get("style_titles", [])),
+                stopped_at=int(data.get("stopped_at", 0)),
             )
         except (OSError, ValueError, KeyError, TypeError) as exc:
             log.warning("history entry %s is unreadable: %s", folder.name, exc)
             return None
-
-    @staticmethod
-    def _write_png(rgb: np.ndarray, params: Params, dest: Path) -> None:
-        info = PngImagePlugin.PngInfo()
-        info.add_itxt(PNG_PARAMS_KEY, params.to_json())
-        try:
-            with atomic_open(dest) as handle:
-                Image.fromarray(rgb, "RGB").save(handle, format="PNG", pnginfo=info,
-                                                 compress_level=6)
-        except (ValueError, OSError) as exc:
-            if isinstance(exc, OSError) and exc.errno is not None:
-                raise
-            raise ImageLoadError(f"The result could not be encoded as PNG: {exc}.") from exc
 
 
 def _duration(seconds: float) -> str:

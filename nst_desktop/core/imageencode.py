@@ -112,7 +112,9 @@ def encode_png16(pixels: np.ndarray, params_json: str | None) -> bytes:
     height, width, channels = pixels.shape
     colour_type = {3: 2, 4: 6}[channels]
     bpp = 2 * channels
-    rows = pixels.astype(">u2").view(np.uint8).reshape(height, width * bpp)
+    # Contiguous in C order before its bytes are viewed: an engine result is a view of a
+    # (C, H, W) tensor, and astype keeps a view's strides.
+    rows = np.ascontiguousarray(pixels, dtype=">u2").view(np.uint8).reshape(height, width * bpp)
     # PNG "Sub" filter on every row: each byte minus the same byte of the pixel
     # to its left, which makes smooth photos and paintings compress well.
     filtered = rows.copy()

@@ -10,7 +10,10 @@ The same bytes kept again reuse the file (a photo pasted twice is one file).
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import errno
+import os
 import time
 from pathlib import Path
 
@@ -52,12 +55,31 @@ def _write(folder: Path, stem: str, suffix: str, data: bytes, what: str) -> Path
     kept = _already_kept(folder, data)
     if kept is not None:
         return kept
-    target = unique_path(folder, stem, suffix)
     try:
-        return write_bytes_atomic(target, data).resolve()
+        target = _claim(folder, stem, suffix)
     except OSError as exc:
         raise ImageSaveError(
             f"{what} cannot be kept: {write_error_reason(folder, exc)}.") from None
+    try:
+        return write_bytes_atomic(target, data).resolve()
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            target.unlink()  # our own empty claim
+        raise ImageSaveError(
+            f"{what} cannot be kept: {write_error_reason(folder, exc)}.") from None
+
+
+def _claim(folder: Path, stem: str, suffix: str) -> Path:
+    """A new name in ``folder``, created empty with O_EXCL so that another copy of the app
+    keeping an image in the same second takes the next name instead of replacing ours."""
+    for _ in range(1000):
+        target = unique_path(folder, stem, suffix)
+        try:
+            os.close(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+        except FileExistsError:
+            continue
+        return target
+    raise FileExistsError(errno.EEXIST, "no free file name", str(folder))
 
 
 def keep_image(image: LoadedImage, folder: Path | None = None,

@@ -19,11 +19,25 @@ through a default 512 px run's first scale (4 runs; 1.9x at a slow early step), 
 GPU-like run whose steps all take as long. The window passes the fixed cost its earlier runs on
 the device measured (ui/estimate.fixed_pixels): each of those 4 runs replayed with the cost the
 other run in its precision measured, 0.85-1.20x (1.72x at that slow step); with its own, 1.03-1.13.
+
+A run's first steps also take longer than the rest (the allocator and the convolution
+kernels warming up, on a shared CPU other work): on 2 CPU cores a 192 px run's first scale
+took 0.39, 0.86, 0.57, 0.11, 0.28 and 1.4 s for its second to seventh steps, then 0.09 s each,
+and a window's first run said 4 min 27 s left at its second step of a run that took 41 s. So
+a scale's step is timed by the median of its last RECENT_STEPS steps, which a slow one does
+not move, and nothing is foretold (None: "estimating") until BASIS_STEPS steps of the first
+scale after its first have been timed, or all of them where it has fewer.
 """
 
 from __future__ import annotations
 
+import statistics
 from collections.abc import Callable, Sequence
+
+# Steps of a scale, after its first, timed before it is taken as a basis (see above).
+BASIS_STEPS = 3
+# A scale's step time: the median of its last this many steps (a warm-up outlier is outvoted).
+RECENT_STEPS = 9
 
 
 class TimeLeft:
@@ -36,8 +50,16 @@ class TimeLeft:
         self.pixels = list(pixels)
         self.iterations = list(iterations)
         self.cost = cost  # a step's relative cost by its pixels, where no fit holds
-        self._first_done = 0.0  # when the current scale's first step ended
+        self._last_done = 0.0  # when the previous step of the current scale ended
+        self._steps: dict[int, list[float]] = {}  # scale -> seconds of its steps after its first
         self._timed: dict[int, float] = {}  # pixels -> seconds per step, of each scale timed
+
+    def _scale_seconds(self, scale: int) -> float | None:
+        """A step's time on ``scale`` from its own steps, once they are a basis."""
+        steps = self._steps.get(scale, [])
+        if not steps or len(steps) < min(BASIS_STEPS, self.iterations[scale] - 1):
+            return None
+        return statistics.median(steps[-RECENT_STEPS:])
 
     def step_seconds(self, pixels: int) -> float | None:
         """The predicted time of one step on ``pixels``, from the scales timed so far."""
@@ -69,15 +91,17 @@ class TimeLeft:
     def step_done(self, scale: int, iteration: int, now: float) -> float | None:
         """Step ``iteration`` (1-based) of ``scale`` ended at ``now`` (seconds, any origin).
 
-        Returns the seconds left, or None while no step has been timed yet.
+        Returns the seconds left, or None while there is no basis for it yet (BASIS_STEPS).
         """
         pixels = self.pixels[scale]
-        step: float | None
-        if iteration == 1:
-            self._first_done = now
-            step = self.step_seconds(pixels)
+        if iteration > 1:
+            self._steps.setdefault(scale, []).append(now - self._last_done)
+        self._last_done = now
+        step = self._scale_seconds(scale)
+        if step is not None:
+            self._timed[pixels] = step
         else:
-            step = self._timed[pixels] = (now - self._first_done) / (iteration - 1)
+            step = self.step_seconds(pixels)
         if step is None:
             return None
         left = step * (self.iterations[scale] - iteration)

@@ -8,18 +8,17 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from PySide6.QtCore import QTimer
-from PySide6.QtGui import QGuiApplication, QIcon
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication
 
 from nst_desktop import __version__
 from nst_desktop.cli import split_inputs
-from nst_desktop.core.paths import APP_ID, APP_NAME, resource_dir
+from nst_desktop.core.paths import APP_ID, APP_NAME
+from nst_desktop.ui.icons import app_icon
 from nst_desktop.ui.inputs import unopened_warning
 from nst_desktop.ui.library import attach_library
 from nst_desktop.ui.main_window import MainWindow
 from nst_desktop.ui.theme import ThemeController
-
-ICON_NAMES = (f"{APP_ID}.svg", f"{APP_ID}.png", "nst-desktop.svg", "nst-desktop.png")
 
 
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:
@@ -51,20 +50,6 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
         "--quit-after-start", action="store_true", help=argparse.SUPPRESS
     )  # for install tests: open the window, then quit
     return parser.parse_args(list(argv))
-
-
-def app_icon() -> QIcon:
-    """The window icon from resources/icons/, or an empty icon when it is not there."""
-    folder = resource_dir() / "icons"
-    for name in ICON_NAMES:
-        if (folder / name).is_file():
-            return QIcon(str(folder / name))
-    if folder.is_dir():
-        icon = QIcon()
-        for path in sorted(folder.glob("**/*.png")) + sorted(folder.glob("**/*.svg")):
-            icon.addFile(str(path))
-        return icon
-    return QIcon()
 
 
 def make_application(argv: Sequence[str]) -> QApplication:

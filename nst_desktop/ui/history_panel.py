@@ -1,8 +1,9 @@
-"""The history panel: every finished run, to reopen, to redo with its parameters, or to delete.
+"""The history panel: every run that made an image, to reopen, to redo with its parameters,
+or to delete.
 
-The window calls :meth:`HistoryPanel.record_result` when a run finishes; the
-result is written into the history on a worker thread (saving a large PNG
-takes a moment) and appears on top of the list.
+The window calls :meth:`HistoryPanel.record_result` when a run finishes or is stopped
+after a step (marked "stopped at step N"); the result is written into the history on a
+worker thread (saving a large PNG takes a moment) and appears on top of the list.
 """
 
 from __future__ import annotations
@@ -39,10 +40,13 @@ class _RecordRelay(QObject):
 class _RecordJob(QRunnable):
     def __init__(self, store: HistoryStore, result: Path | np.ndarray, params: Params,
                  elapsed: float, device: str, titles: list[str], relay: _RecordRelay,
-                 closing: threading.Event, precision: str = "", token: object = None) -> None:
+                 closing: threading.Event, precision: str = "", token: object = None,
+                 alpha: np.ndarray | None = None, stopped_at: int = 0) -> None:
         super().__init__()
         self.setAutoDelete(True)
         self._args = (store, result, params, elapsed, device, titles, precision)
+        self._alpha = alpha
+        self._stopped_at = stopped_at
         self._token = token
         self._relay = relay
         self._closing = closing
@@ -51,7 +55,8 @@ class _RecordJob(QRunnable):
         store, result, params, elapsed, device, titles, precision = self._args
         try:
             entry = store.record(result, params, elapsed, device, style_titles=titles,
-                                 precision=precision)
+                                 precision=precision, alpha=self._alpha,
+                                 stopped_at=self._stopped_at)
         except Exception as exc:  # NSTError says what; anything else must not kill the pool
             if not self._closing.is_set():
                 self._relay.failed.emit(self._failure(str(exc), result))
@@ -156,14 +161,18 @@ class HistoryPanel(QWidget):
         return [self.view, self.open_button, self.restore_button, self.delete_button]
 
     def record_result(self, result: str | Path | np.ndarray, params: Params, elapsed: float,
-                      device: str, precision: str = "", token: object = None) -> None:
-        """Add a finished run (the saved file, or the RGB image) in the background."""
+                      device: str, precision: str = "", token: object = None, *,
+                      alpha: np.ndarray | None = None, stopped_at: int = 0) -> None:
+        """Add a run (the saved file, or the RGB image with the photo's ``alpha``) in the
+        background; ``stopped_at``: the step a stopped run ended at, 0 for a finished one."""
         # A copy of an array: the caller may reuse its buffer while this is written.
         kept = np.array(result, copy=True) if isinstance(result, np.ndarray) else Path(result)
+        alpha = None if alpha is None else np.array(alpha, copy=True)
         titles = [(self.style_namer(s.path) if self.style_namer else None) or ""
                   for s in params.styles]
         self._pool.start(_RecordJob(self.store, kept, params, elapsed, device, titles,
-                                    self._relay, self._closing, precision, token))
+                                    self._relay, self._closing, precision, token, alpha,
+                                    stopped_at))
 
     def on_relay_recorded(self, entry: HistoryEntry, token: object = None) -> None:
         if self._closing.is_set():  # recorded while the window closed: listed next time

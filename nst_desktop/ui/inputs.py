@@ -167,7 +167,7 @@ class Inputs(QObject):
         found = self.restore_params(params, f"Restore settings of {name}")
         w.runner.show_result(
             Result(image=image.rgb, params=params, elapsed=0.0, device="", steps=0),
-            saved_path=image.path or None,
+            saved_path=image.path or None, alpha=image.alpha,
         )
         w.show_status(f"Restored the settings of {name}{found}. Ctrl+Z undoes.")
 
@@ -213,7 +213,7 @@ class Inputs(QObject):
         params = image.params if image.params is not None else w.model.params
         # steps=0: it is already kept, so closing need not offer to save it.
         result = Result(image=image.rgb, params=params, elapsed=0.0, device="", steps=0)
-        w.runner.show_result(result)
+        w.runner.show_result(result, alpha=image.alpha)
         w.show_status("Showing a run from the history. Save it with Ctrl+S; "
                       "Restore puts its settings back.")
         return True

@@ -26,6 +26,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import numpy as np
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QLabel, QMenu, QStyle
@@ -140,7 +141,7 @@ class Library(QObject):
         history.params_restore_requested.connect(self.on_history_params_restore_requested)
         history.message.connect(w.show_status)
         history.result_kept.connect(w.on_result_kept)
-        w.runner.controller.finished.connect(self.on_run_finished)
+        w.runner.result_ready.connect(self.on_run_ended)
 
     def _build_actions(self, gallery: GalleryPanel) -> None:
         w = self.window
@@ -189,11 +190,12 @@ class Library(QObject):
         self.window.gallery_dock.raise_()
 
     # -- the history ---------------------------------------------------------------------------
-    def on_run_finished(self, result: Result) -> None:
-        """Keep every finished run (a stopped one is not finished)."""
+    def on_run_ended(self, result: Result, alpha: np.ndarray | None) -> None:
+        """Keep every run that made an image, a stopped one marked "stopped at step N"."""
         if self.history is not None and not self._closed:
             self.history.record_result(result.image, result.params, result.elapsed, result.device,
-                                       result.precision, token=result)
+                                       result.precision, token=result, alpha=alpha,
+                                       stopped_at=result.steps if result.cancelled else 0)
 
     def on_history_open_requested(self, path: str) -> None:
         self.window.inputs.show_kept_result(path)

@@ -589,6 +589,7 @@ class MainWindow(QMainWindow):
             self.show_status("Stopping before closing…")
             event.ignore()
             return
+        self.params_panel.commit_edits()  # the settings kept are the ones on screen
         self.settings.save_params(self.model.params, self.model.extras())
         self.settings.save_window_state(self.saveGeometry(), self.saveState(STATE_VERSION))
         self.settings.sync()
@@ -598,10 +599,12 @@ class MainWindow(QMainWindow):
 
     def _confirm_stop(self) -> bool:
         """Closing during a run: a long one is not thrown away by a stray Ctrl+Q."""
+        kept = self.library is not None and self.library.history is not None
         answer = QMessageBox.question(
             self,
             "Stop the run?",
-            "A run is in progress. Stop it and close? The image so far is not kept.",
+            "A run is in progress. Stop it and close? The image so far is "
+            + ("kept in the History." if kept else "not kept."),
             QMessageBox.StandardButton.Close | QMessageBox.StandardButton.Cancel,
             QMessageBox.StandardButton.Cancel,
         )

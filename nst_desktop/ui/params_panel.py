@@ -13,6 +13,7 @@ from typing import Any
 from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import (
+    QAbstractSpinBox,
     QCheckBox,
     QComboBox,
     QDoubleSpinBox,
@@ -66,6 +67,7 @@ class ParamsPanel(QWidget):
         self.content_shape: tuple[int, int] | None = None
         self.current_estimate: Estimate | None = None
         self._setters: dict[str, Callable[[Any], None]] = {}
+        self._text_commits: list[Callable[[], None]] = []  # the line edits' (commit_edits)
         self._updating = False
 
         layout = QVBoxLayout(self)
@@ -333,8 +335,19 @@ class ParamsPanel(QWidget):
                 edit.setCursorPosition(0)
 
         edit.editingFinished.connect(commit)
+        self._text_commits.append(lambda: commit() if edit.isModified() else None)
         self._setters[key] = show
         return edit
+
+    def commit_edits(self) -> None:
+        """Make what every field shows its value: text typed and not yet entered (no Enter,
+        the focus still in the field) is committed as an edit, text that is no value goes
+        back to the value. Starting a run, saving and undo call this first, so that what
+        is on screen is what runs; a field's own Ctrl+Z changes only its text."""
+        for spin in self.findChildren(QAbstractSpinBox):
+            spin.interpretText()  # emits valueChanged if the text holds another value
+        for commit in self._text_commits:
+            commit()
 
     # -- model -> widgets ---------------------------------------------------------------------
     def on_strength_slider_changed(self, strength: float) -> None:

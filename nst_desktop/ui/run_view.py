@@ -13,8 +13,9 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import numpy as np
 import torch
-from PySide6.QtCore import QObject, QSize
+from PySide6.QtCore import QObject, QSize, Signal
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QApplication, QMessageBox, QSystemTrayIcon
 
@@ -37,10 +38,19 @@ if TYPE_CHECKING:
     from nst_desktop.ui.main_window import MainWindow
 
 NOTIFY_AFTER_SECONDS = 10.0
+ESTIMATING = "estimating…"
 
 
 class RunView(QObject):
-    """Runs the engine for the window and shows progress, frames, results and errors. No signals."""
+    """Runs the engine for the window and shows progress, frames, results and errors.
+
+    Signals:
+        result_ready(object, object): a run's image is on screen, to keep: the
+            :class:`Result` of a finished run, or of one stopped after a step
+            (``cancelled``), and the photo's alpha (H, W) or None.
+    """
+
+    result_ready = Signal(object, object)
 
     def __init__(self, window: MainWindow) -> None:
         super().__init__(window)
@@ -56,6 +66,8 @@ class RunView(QObject):
         self.job: StyleJob | None = None
         self.output_size = QSize()
         self.saved_path: str | None = None  # where the current result was last saved
+        # The alpha of the result on screen (its photo's, as the CLI gives it), or None.
+        self.result_alpha: np.ndarray | None = None
         self._first_step: tuple[float, int] | None = None  # (elapsed, pixels) at step 1
         self._tray: QSystemTrayIcon | None = None
         self.notifications: list[str] = []  # what was notified, newest last
@@ -91,12 +103,14 @@ class RunView(QObject):
             init_image = w.result.image
         elif params.init == "image":
             params = params.replace(init="content")
-        return StyleJob(params, w.content.rgb, tuple(e.image.rgb for e in entries), init_image)
+        return StyleJob(params, w.content.rgb, tuple(e.image.rgb for e in entries), init_image,
+                        content_alpha=w.content.alpha)
 
     def start(self) -> bool:
         w = self.window
         if self.is_running():
             return False
+        w.params_panel.commit_edits()  # the size typed without Enter is the size that runs
         try:
             job = self.with_step_cost(self.build_job())
             self.controller.start(job)
@@ -122,7 +136,9 @@ class RunView(QObject):
     def on_running_changed(self, running: bool) -> None:
         w = self.window
         w.progress_bar.setVisible(running)
-        w.eta_label.setText("")
+        # Until its steps are a basis for it (engine.timeleft.BASIS_STEPS), a run's time left
+        # is being estimated: said from the start, not a blank then a figure.
+        w.eta_label.setText(ESTIMATING if running else "")
         if running:
             w.progress_bar.setValue(0)
         w.update_actions()
@@ -144,14 +160,15 @@ class RunView(QObject):
         parts.append(f"step {event.step}/{event.total_steps}")
         w.show_status("Painting… " + " · ".join(parts))
         w.eta_label.setText(
-            f"{format_duration(event.eta)} left" if event.eta is not None else "estimating…"
+            f"{format_duration(event.eta)} left" if event.eta is not None else ESTIMATING
         )
 
     def on_preview_ready(self, frame: QImage) -> None:
         self.window.result_pane.canvas.set_image(frame, self.output_size)
 
     def on_finished(self, result: Result) -> None:
-        self.show_result(result)
+        alpha = self.job.content_alpha if self.job is not None else None
+        self.show_result(result, alpha=alpha)
         self._record_rate(result)
         took = format_duration(result.elapsed)
         where = result.device.upper() + (f", {result.precision.upper()}" if result.precision
@@ -159,14 +176,17 @@ class RunView(QObject):
         self.window.show_status(f"Done in {took} on {where}. Save with Ctrl+S.")
         if result.elapsed > NOTIFY_AFTER_SECONDS and not self.window.isActiveWindow():
             self.notify("Your painting is ready", f"Finished in {took}.")
+        self.result_ready.emit(result, alpha)
 
     def on_cancelled(self, result: Result) -> None:
         if result.steps > 0:
-            self.show_result(result)
+            alpha = self.job.content_alpha if self.job is not None else None
+            self.show_result(result, alpha=alpha)
             self.window.show_status(
                 f"Stopped after {result.steps} steps; the image so far is kept. "
                 "Tick 'Continue from current result' to carry on from it."
             )
+            self.result_ready.emit(result, alpha)  # a stopped image may be the one liked
         else:
             self.window.show_status("Stopped before the first step.")
 
@@ -211,10 +231,13 @@ class RunView(QObject):
             w.show_status(f"{done} Press Stylize to try again.")
 
     # -- the result --------------------------------------------------------------------------------
-    def show_result(self, result: Result, saved_path: str | None = None) -> None:
+    def show_result(self, result: Result, saved_path: str | None = None,
+                    alpha: np.ndarray | None = None) -> None:
+        """Show ``result``, with ``alpha`` (its photo's or its file's) to save it with."""
         w = self.window
         w.result = result
         self.saved_path = saved_path
+        self.result_alpha = alpha
         qimage = rgb_to_qimage(result.image)
         w.result_pane.canvas.set_image(qimage)
         h, wd = result.image.shape[:2]

@@ -56,6 +56,7 @@ class Saving(QObject):
     def save(self) -> Path | None:
         """Save to a new file in the last folder; ask where the first time."""
         w = self.window
+        w.params_panel.commit_edits()  # what the fields show is what is kept
         if w.result is None:
             return None
         if w.runner.saved_path:
@@ -67,6 +68,7 @@ class Saving(QObject):
 
     def save_as(self) -> Path | None:
         w = self.window
+        w.params_panel.commit_edits()
         if w.result is None:
             return None
         filters = [f for f, _, _ in SAVE_FILTERS]
@@ -95,7 +97,9 @@ class Saving(QObject):
         if path.suffix.lower() in (".jpg", ".jpeg", ".webp"):
             bit_depth = 8
         try:
-            written = save_image(path, result.image, params=result.params, bit_depth=bit_depth)
+            # The photo's alpha goes back on, as the CLI and the history write a result.
+            written = save_image(path, result.image, alpha=w.runner.result_alpha,
+                                 params=result.params, bit_depth=bit_depth)
         except ImageSaveError as exc:
             QMessageBox.warning(w, "Cannot save", str(exc))
             w.show_status(str(exc))

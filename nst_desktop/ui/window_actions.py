@@ -58,7 +58,13 @@ def build_actions(w: MainWindow) -> None:
     w.undo_action.setShortcuts(ks.Undo)  # every platform binding (Ctrl+Y and Ctrl+Shift+Z)
     w.redo_action = w.undo_stack.createRedoAction(w, "Redo")
     w.redo_action.setShortcuts(ks.Redo)
-    for action in (w.undo_action, w.redo_action):
+    # A field being edited is committed first: undo then takes back the typing itself
+    # (typed 9000, no Enter: Undo shows the size before it), not a step before it, and
+    # what the field shows is never other than the parameter.
+    for action, step in ((w.undo_action, w.undo_group.undo), (w.redo_action, w.undo_group.redo)):
+        action.triggered.disconnect()
+        action.triggered.connect(
+            lambda _checked=False, step=step: (w.params_panel.commit_edits(), step()))
         w.addAction(action)
     w.paste_action = make_action(
         w, "Paste Image", i.paste, ks.Paste, "Paste an image into the focused pane"

@@ -60,6 +60,9 @@ class StyleJob:
     init_image: np.ndarray | None = None
     # A step's relative cost by its pixels, for the time left (engine.timeleft.TimeLeft).
     step_cost: Callable[[int], float] | None = None
+    # The photo's alpha (H, W), or None: not the engine's; given back to the result as the
+    # CLI does, when it is saved and when the history keeps it.
+    content_alpha: np.ndarray | None = None
 
     def validate(self) -> StyleJob:
         """Raise :class:`ParameterError` now, on the caller's thread, rather than in the run."""

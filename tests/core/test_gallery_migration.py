@@ -67,7 +67,7 @@ def test_a_version_1_gallery_is_migrated(temp_home):
         store.trash([ids[0]])
         assert [r.id for r in store.styles()] == [ids[1]]
     conn = sqlite3.connect(root / "gallery.sqlite3")
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == gallery_db.SCHEMA_VERSION == 2
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == gallery_db.SCHEMA_VERSION == 3
     conn.close()
     assert_consistent(root)
 

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -107,12 +111,22 @@ def test_interrupted_records_are_invisible_and_cleaned(content_image, params, mo
         with pytest.raises(KeyboardInterrupt):
             store.record(content_image, params, 1.0, "cpu")
     assert store.entries() == []
-    # A real kill leaves the staging folder; the next open removes it.
+    # A real kill leaves the staging folder; while another copy has the history open it
+    # stays (that copy may be writing it), and the next lone open sends it to the trash.
     leftover = paths.history_dir() / ".tmp-20250101-000000-abcdef"
     leftover.mkdir()
     (leftover / "result.png").write_bytes(b"half")
+    other = subprocess.run(
+        [sys.executable, "-c", "from nst_desktop.core.history import HistoryStore;"
+         "print(len(HistoryStore().entries()))"],
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])},
+        capture_output=True, text=True)
+    assert other.returncode == 0 and other.stdout.split() == ["0"], other.stderr
+    assert leftover.exists()
+    store.close()  # the crashed copy is gone
     assert HistoryStore().entries() == []
     assert not leftover.exists()
+    assert [p.read_bytes() for p in private_trash_dir().glob("*/result.png")] == [b"half"]
 
 
 def test_a_full_disk_is_named_and_leaves_nothing_behind(content_image, params, monkeypatch):

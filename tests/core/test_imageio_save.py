@@ -125,6 +125,42 @@ def test_sixteen_bit_png_header(tmp_path, content_image):
     assert load_image(path).mode == "RGB;16"
 
 
+
+def test_sixteen_bit_files_of_a_real_run_hold_its_result(tmp_path, content_image, style_image):
+    """The engine's result is a view of a transposed tensor, not a contiguous array: 16-bit
+    PNG once failed on every real result ("last axis must be contiguous")."""
+    from nst_desktop.engine import Params, StyleTransfer
+
+    params = Params(size=48, iterations=2, coarse_to_fine=False, device="cpu", preview_every=0)
+    result = list(StyleTransfer(params, content_image, [style_image]).events())[-1]
+    for suffix in (".png", ".tif"):
+        path = save_image(tmp_path / f"real{suffix}", result.image, bit_depth=16, params=params)
+        image = load_image(path)
+        assert image.bit_depth == 16 and image.mode == "RGB;16"
+        np.testing.assert_allclose(image.rgb, result.image, atol=0.5 / 65535 + 1e-7)
+
+
+def test_the_cli_writes_a_sixteen_bit_png_of_a_real_run(tmp_path, content_image, style_image,
+                                                        capsys):
+    from nst_desktop import cli
+
+    content = tmp_path / "photo.png"
+    style = tmp_path / "painting.png"
+    Image.fromarray(imageencode.quantize(content_image, 8)).save(content)
+    Image.fromarray(imageencode.quantize(style_image, 8)).save(style)
+    out = tmp_path / "x.png"
+    common = [str(content), str(style), "--size", "48", "--iterations", "2",
+              "--no-coarse-to-fine", "--device", "cpu", "-q"]
+    assert cli.main([*common, "--16-bit", "-o", str(out)]) == 0, capsys.readouterr().err
+    assert cli.main([*common, "-o", str(tmp_path / "x8.png")]) == 0
+    ihdr = dict(chunks_of(out.read_bytes()))[b"IHDR"]
+    assert ihdr[8] == 16 and ihdr[9] == 2  # 16 bits, RGB: the photo is opaque
+    deep, shallow = load_image(out), load_image(tmp_path / "x8.png")
+    assert deep.bit_depth == 16 and read_params(out) is not None
+    # The same run (seeded, on the CPU) as the 8-bit file, with the levels between its own.
+    np.testing.assert_allclose(deep.rgb, shallow.rgb, atol=0.5 / 255 + 1e-3)
+    assert not np.allclose(deep.rgb * 255, np.round(deep.rgb * 255), atol=1e-3)
+
 @pytest.mark.parametrize("suffix", [".png", ".webp", ".tif"])
 def test_alpha_is_kept_and_transparent_pixels_keep_colour(tmp_path, suffix):
     rgb = np.zeros((8, 8, 3), np.float32)

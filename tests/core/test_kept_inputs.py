@@ -83,3 +83,33 @@ def test_a_folder_that_cannot_be_made_is_a_clear_error(content_image, tmp_path):
     blocker.write_text("not a folder")
     with pytest.raises(ImageSaveError, match="cannot be kept"):
         keep_image(_pasted(content_image), folder=blocker / "inputs")
+
+
+KEEPER = """
+import sys
+from pathlib import Path
+from nst_desktop.core.kept_inputs import keep_bytes
+tag = sys.argv[1]
+for n in range(int(sys.argv[2])):
+    print(keep_bytes(f"{tag}-{n}".encode() * 50, "cat.jpg"), f"{tag}-{n}", flush=True)
+"""
+
+
+def test_two_copies_keeping_images_at_once_never_replace_each_others(tmp_path):
+    """Two copies of the app keep downloads under the same name at the same moment: each
+    returned file holds the bytes it was returned for (a replaced file would make a run's
+    history restore another image)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    children = [subprocess.Popen([sys.executable, "-c", KEEPER, tag, "150"], env=env,
+                                 stdout=subprocess.PIPE, text=True) for tag in ("a", "b")]
+    kept = [line.rsplit(" ", 1) for child in children for line in child.communicate()[0].split("\n")
+            if line]
+    assert all(child.returncode == 0 for child in children)
+    assert len(kept) == 300
+    assert len({path for path, _ in kept}) == 300
+    for path, tag in kept:
+        assert Path(path).read_bytes() == tag.encode() * 50

@@ -91,6 +91,8 @@ def test_every_set_desktop_file_name_call_uses_app_id():
         text = path.read_text(encoding="utf-8")
         for match in re.finditer(r"setDesktopFileName\(([^)]*)\)", text):
             calls.append((path.name, match.group(1).strip()))
+    # None at all is no pass: the application must name its desktop file.
+    assert ("app.py", "APP_ID") in calls, calls
     for name, argument in calls:
         assert argument in ("APP_ID", "paths.APP_ID", repr(APP_ID), f'"{APP_ID}"'), (name, argument)
 

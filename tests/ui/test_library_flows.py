@@ -7,10 +7,9 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QMessageBox
 
 from nst_desktop.core.gallery_store import GalleryStore
-from nst_desktop.core.imageio import load_image
+from nst_desktop.core.imageio import load_image, save_image
 from nst_desktop.core.paths import history_dir
 from nst_desktop.engine import DeviceInfo, StyleInput
 from nst_desktop.ui.gallery_model import GalleryRole
@@ -214,46 +213,79 @@ def test_a_finished_run_is_recorded_with_the_gallery_titles(win, qtbot, content_
     assert win.saving.default_path().name.startswith("photo-Gamma")
 
 
-def stop_at_the_second_step(window, qtbot, content_file, style_file):
-    """Start a long run and press Stop at its second step; return once it has ended."""
-    assert window.inputs.open_path(str(content_file), "content")
-    assert window.inputs.open_path(str(style_file), "style")
-    window.model.set_value("iterations", 300)
-    window.runner.controller.progress.connect(
-        lambda event: window.stop_action.trigger() if event.step == 2 else None)
-    with qtbot.waitSignal(window.runner.controller.cancelled, timeout=90_000):
-        window.run_action.trigger()
-    qtbot.waitUntil(lambda: not window.runner.is_running(), timeout=10_000)
-
-
-def test_a_stopped_run_is_not_recorded(win, qtbot, content_file, style_file, monkeypatch):
+def test_a_stopped_run_is_kept_in_the_history_marked_where_it_stopped(
+        win, qtbot, content_file, style_file, dialogs):
+    """Stopping keeps the image so far in the window and in the history, marked "stopped at
+    step N": a stopped image the person liked is not lost unless saved."""
     history = win.library.history
-    recorded = []
-    monkeypatch.setattr(history, "record_result", lambda *args: recorded.append(args))
-    stop_at_the_second_step(win, qtbot, content_file, style_file)
-    assert win.result is not None and win.result.steps >= 2
-    assert recorded == []
-
-
-def test_closing_after_a_run_the_history_kept_asks_nothing(win, qtbot, content_file, dialogs):
-    """Nothing is lost: the history has it. (A stopped run, or one it could not keep, asks.)"""
-    gallery = win.library.gallery
     assert win.inputs.open_path(str(content_file), "content")
-    gallery.select_ids(ids_of(gallery, "Gamma"))
-    gallery.activate_selected()
-    run_to_the_end(win, qtbot)
+    assert win.inputs.open_path(str(style_file), "style")
+    win.model.set_value("iterations", 300)
+    win.runner.controller.progress.connect(
+        lambda event: win.stop_action.trigger() if event.step == 1 else None)
+    with (
+        qtbot.waitSignal(history.entry_recorded, timeout=90_000) as recorded,
+        qtbot.waitSignal(win.runner.controller.cancelled, timeout=90_000),
+    ):
+        win.run_action.trigger()
+    qtbot.waitUntil(lambda: not win.runner.is_running(), timeout=10_000)
+    entry = recorded.args[0]
+    steps = win.result.steps
+    assert win.result.cancelled and 1 <= steps <= 2  # stopped within a step of asking
+    assert history.entry_ids() == [entry.id] and entry.stopped_at == steps
+    def shown() -> str:  # the row's text, its no-break spaces as spaces
+        return history.model.index(0, 0).data(Qt.ItemDataRole.DisplayRole).replace("\xa0", " ")
+
+    assert shown().endswith(f" · stopped at step {steps}")
+    kept = load_image(entry.result_path)
+    assert np.abs(kept.rgb - win.result.image).max() <= 0.5 / 255 + 1e-6  # the image so far
+    # Listed again from disk (the next start), it is still marked.
+    history.refresh()
+    assert shown().endswith(f" · stopped at step {steps}")
+    # The history has it: closing does not ask to save it.
     qtbot.waitUntil(lambda: win.kept_result is win.result)
     assert win.close()
     assert dialogs.named("question") == []
 
 
-def test_closing_after_a_stopped_run_offers_to_save_it(win, qtbot, content_file, style_file,
-                                                       dialogs):
-    stop_at_the_second_step(win, qtbot, content_file, style_file)
-    dialogs.question_answer = QMessageBox.StandardButton.Cancel
-    assert not win.close()
-    [(title, text, *_)] = dialogs.named("question")
-    assert "has not been saved" in text and win.isVisible()
+def test_the_photos_transparency_is_kept_by_save_and_by_the_history(
+        win, qtbot, tmp_path, content_image, style_file, dialogs):
+    """The CLI puts the photo's alpha back on the result; the window's Save and the history's
+    copy do the same, with the same function (imageio.save_image)."""
+    from PIL import Image
+
+    h, w = content_image.shape[:2]
+    alpha = np.ones((h, w), np.float32)
+    alpha[:, w // 2:] = 0.0  # the right half transparent
+    alpha[: h // 4, : w // 4] = 0.5  # and a half-transparent corner
+    rgba = np.concatenate([content_image, alpha[..., None]], axis=-1)
+    photo = tmp_path / "cut-out.png"
+    Image.fromarray((rgba * 255 + 0.5).astype(np.uint8), "RGBA").save(photo)
+    assert win.inputs.open_path(str(photo), "content")
+    assert win.inputs.open_path(str(style_file), "style")
+    assert win.content.alpha is not None
+    entry = run_to_the_end(win, qtbot)
+    saved = win.saving.save_to(tmp_path / "saved.png")
+    assert saved is not None and not dialogs.named("warning")
+    cli_like = tmp_path / "cli.png"  # what the CLI writes for this result and photo
+    save_image(cli_like, win.result.image, alpha=win.content.alpha, params=win.result.params)
+    expected = load_image(cli_like)
+    for path in (saved, entry.result_path):
+        image = load_image(path)
+        assert image.alpha is not None, path
+        rh, rw = image.alpha.shape
+        assert (rh, rw) == win.result.image.shape[:2]
+        assert image.alpha[rh // 2:, : rw // 2 - 2].min() == 1.0  # opaque where the photo is
+        assert image.alpha[:, rw // 2 + 2:].max() == 0.0  # transparent where it is
+        assert abs(float(image.alpha[1, 1]) - 0.5) < 0.01
+        np.testing.assert_array_equal(image.alpha, expected.alpha)
+        np.testing.assert_array_equal(image.rgb, expected.rgb)
+    # A kept run opened from the history saves with its transparency too.
+    history = win.library.history
+    history.select_row(0)
+    history.open_selected()
+    again = win.saving.save_to(tmp_path / "again.png")
+    np.testing.assert_array_equal(load_image(again).alpha, expected.alpha)
 
 
 def kept_run(window, qtbot, content_image, params):

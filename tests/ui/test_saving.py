@@ -138,3 +138,30 @@ def test_file_dialogs_open_in_the_last_folder_while_it_exists_else_pictures(
     assert settings.start_folder("save") == pictures  # each kind remembers its own
     last.rmdir()  # a folder since deleted (or an unplugged card) is not offered
     assert settings.start_folder("open") == pictures
+
+
+def real_result(window, qtbot) -> Result:
+    """The result of a real engine run in the window (tiny: a few steps at 48 px)."""
+    with qtbot.waitSignal(window.runner.controller.finished, timeout=120_000) as blocker:
+        window.run_action.trigger()
+    qtbot.waitUntil(lambda: not window.runner.is_running(), timeout=20_000)
+    assert window.result is blocker.args[0]
+    return blocker.args[0]
+
+
+def test_save_as_sixteen_bit_png_keeps_a_real_result(loaded_window, dialogs, tmp_path, qtbot):
+    """16-bit PNG once failed on every real result: the engine's array is not contiguous."""
+    from tests.core.pngbuild import chunks_of
+
+    w = loaded_window
+    result = real_result(w, qtbot)
+    dialogs.save_file = (str(tmp_path / "deep.png"), "PNG image, 16 bits per channel (*.png)")
+    saved = w.saving.save_as()
+    assert saved == tmp_path / "deep.png", dialogs.texts()
+    assert not dialogs.named("warning")
+    ihdr = dict(chunks_of(saved.read_bytes()))[b"IHDR"]
+    assert ihdr[8] == 16  # bits per channel
+    image = load_image(saved)
+    assert image.bit_depth == 16 and image.alpha is None
+    np.testing.assert_allclose(image.rgb, result.image, atol=0.5 / 65535 + 1e-7)
+    assert read_params(saved) == result.params
