@@ -61,7 +61,7 @@ def build_actions(w: MainWindow) -> None:
     # A field being edited is committed first: undo then takes back the typing itself
     # (typed 9000, no Enter: Undo shows the size before it), not a step before it, and
     # what the field shows is never other than the parameter.
-    for action, step in ((w.undo_action, w.undo_group.undo), (w.redo_action, w.undo_group.redo)):
+    for action, step in ((w.undo_action, w.undo_stack.undo), (w.redo_action, w.undo_stack.redo)):
         action.triggered.disconnect()
         action.triggered.connect(
             lambda _checked=False, step=step: (w.params_panel.commit_edits(), step()))
