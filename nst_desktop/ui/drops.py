@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from PySide6.QtCore import QMimeData, QUrl
-from PySide6.QtGui import QImage
+from PySide6.QtCore import QMimeData, Qt, QUrl
+from PySide6.QtGui import QDropEvent, QImage
 
 from nst_desktop.core.imageio import LoadedImage, load_image, load_image_bytes
 from nst_desktop.errors import ImageLoadError
@@ -45,6 +45,21 @@ def may_hold_image(mime: QMimeData | None) -> bool:
     if mime is None:
         return False
     return bool(mime.hasUrls() or mime.hasImage() or _raw_image_format(mime))
+
+
+def accept_as_copy(event: QDropEvent) -> bool:
+    """Accept a drag (enter, move) or a drop as a copy, whatever action its source proposes.
+
+    A file manager proposes Move for a Shift-drag or a drag within one disk, and one that is
+    told the drop was a Move deletes the person's original: a drop only ever reads the
+    files. A source that does not offer Copy is refused. Returns whether it was accepted.
+    """
+    if not event.possibleActions() & Qt.DropAction.CopyAction:
+        event.ignore()
+        return False
+    event.setDropAction(Qt.DropAction.CopyAction)
+    event.accept()
+    return True
 
 
 def _raw_image_format(mime: QMimeData) -> str:

@@ -50,6 +50,13 @@ class StyleDelegate(QStyledItemDelegate):
         self.cell = QSize(icon_side + 24, icon_side + 44)
         self._captions: dict[tuple[str, str, int], str] = {}
 
+    def set_icon_side(self, icon_side: int) -> None:
+        """Draw thumbnails ``icon_side`` wide (the grid's columns follow the view's width)."""
+        if icon_side != self.icon_side:
+            self.icon_side = icon_side
+            self.cell = QSize(icon_side + 24, icon_side + 44)
+            self.sizeHintChanged.emit(QModelIndex())
+
     def sizeHint(self, option: QStyleOptionViewItem, index: AnyIndex) -> QSize:  # noqa: N802
         return self.cell
 

@@ -56,7 +56,9 @@ class GalleryPanel(QWidget):
     import_finished = Signal(list)
 
     def __init__(self, store: GalleryStore | None = None, parent: QWidget | None = None, *,
-                 icon_size: int = 128) -> None:
+                 icon_size: int = 128, undo_stack: QUndoStack | None = None) -> None:
+        """``undo_stack``: the host window's, so that its edits and the gallery's are one
+        history that Ctrl+Z goes back through whatever has focus; else the panel's own."""
         super().__init__(parent)
         self._owns_store = store is None
         self.store = store if store is not None else GalleryStore()
@@ -71,8 +73,10 @@ class GalleryPanel(QWidget):
         self.proxy.filter_changed.connect(self.view.viewport().update)
         self.delegate = StyleDelegate(icon_size, self.view)
         self.view.setItemDelegate(self.delegate)
-        self.undo_stack = QUndoStack(self)
-        self.undo_stack.setUndoLimit(100)
+        if undo_stack is None:
+            undo_stack = QUndoStack(self)
+            undo_stack.setUndoLimit(100)
+        self.undo_stack = undo_stack
         self._trash_commands: list[TrashStylesCommand] = []
         self.toolbar = GalleryToolbar(self.proxy, self.store.tags, self)
         # An import's report, one line a file: six lines at most, all of it in the tooltip,

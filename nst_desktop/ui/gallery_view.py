@@ -16,11 +16,17 @@ from PySide6.QtGui import (
     QImage,
     QKeyEvent,
     QPaintEvent,
+    QResizeEvent,
 )
-from PySide6.QtWidgets import QAbstractItemView, QListView
+from PySide6.QtWidgets import QAbstractItemView, QListView, QStyle
 
+from nst_desktop.ui.drops import accept_as_copy
 from nst_desktop.ui.gallery_model import STYLES_MIME
 from nst_desktop.ui.widgets import paint_empty_hint
+
+CELL_EXTRA_WIDTH = 28  # a grid cell's width beyond its thumbnail
+CELL_EXTRA_HEIGHT = 44  # and its height: the two lines of the title
+MIN_CELL_SHARE = 0.7  # the smallest cell, of the full-size one, made to add a column
 
 
 def dropped_paths(mime) -> list[str]:
@@ -56,8 +62,9 @@ class GalleryView(QListView):
         self.setUniformItemSizes(True)
         self.setLayoutMode(QListView.LayoutMode.Batched)
         self.setBatchSize(200)
+        self.max_icon_size = icon_size
         self.setIconSize(QSize(icon_size, icon_size))
-        self.setGridSize(QSize(icon_size + 28, icon_size + 44))
+        self.setGridSize(QSize(icon_size + CELL_EXTRA_WIDTH, icon_size + CELL_EXTRA_HEIGHT))
         self.setSpacing(0)
         self.setWordWrap(True)
         self.setTextElideMode(Qt.TextElideMode.ElideRight)
@@ -74,6 +81,36 @@ class GalleryView(QListView):
         self.setMouseTracking(True)  # hover shows the favourite star
         self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         self.verticalScrollBar().setSingleStep(24)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
+        self.fit_columns()
+        super().resizeEvent(event)
+
+    def fit_columns(self) -> None:
+        """Columns that fill the view's width: as many as fit at the full thumbnail size,
+        plus one made by shrinking the thumbnails (to MIN_CELL_SHARE of the full cell at
+        least) where that fills the width better. A fixed cell left a 320 px dock one
+        column wide and half blank. The width is measured as if the scroll bar were shown,
+        so that its coming and going never changes the columns back and forth."""
+        full = self.max_icon_size + CELL_EXTRA_WIDTH
+        scroll_bar = self.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent, None, self)
+        width = max(1, self.width() - 2 * self.frameWidth() - scroll_bar - 2)
+        columns = max(1, -(-width // full))  # the fewest columns no wider than full size
+        if columns > 1 and width // columns < full * MIN_CELL_SHARE:
+            columns -= 1  # thumbnails that small read worse than a little blank
+        cell = min(full, width // columns) if columns > 1 else max(full, width)
+        icon = min(self.max_icon_size, cell - CELL_EXTRA_WIDTH)
+        grid = QSize(cell, icon + CELL_EXTRA_HEIGHT)
+        if grid != self.gridSize():
+            self.setIconSize(QSize(icon, icon))
+            delegate = self.itemDelegate()
+            if hasattr(delegate, "set_icon_side"):
+                delegate.set_icon_side(icon)
+            self.setGridSize(grid)
+
+    def columns(self) -> int:
+        """How many thumbnails a row shows."""
+        return max(1, (self.viewport().width()) // max(1, self.gridSize().width()))
 
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802
         super().paintEvent(event)
@@ -94,22 +131,16 @@ class GalleryView(QListView):
         super().keyPressEvent(event)
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802
-        if _acceptable(event.mimeData()):
-            event.setDropAction(Qt.DropAction.CopyAction)
-            event.accept()
-        else:
+        if not (_acceptable(event.mimeData()) and accept_as_copy(event)):
             event.ignore()
 
     def dragMoveEvent(self, event: QDragMoveEvent) -> None:  # noqa: N802
-        if _acceptable(event.mimeData()):
-            event.setDropAction(Qt.DropAction.CopyAction)
-            event.accept()
-        else:
+        if not (_acceptable(event.mimeData()) and accept_as_copy(event)):
             event.ignore()
 
     def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802
         mime = event.mimeData()
-        if not _acceptable(mime):
+        if not (_acceptable(mime) and accept_as_copy(event)):
             event.ignore()
             return
         paths = dropped_paths(mime)
@@ -119,5 +150,3 @@ class GalleryView(QListView):
             image = mime.imageData()
             if isinstance(image, QImage) and not image.isNull():
                 self.image_dropped.emit(image.copy())
-        event.setDropAction(Qt.DropAction.CopyAction)
-        event.accept()

@@ -38,9 +38,12 @@ class ImageCanvas(QWidget):
 
     Signals:
         zoom_changed(float): the zoom in percent (100 = one image pixel per device pixel).
+        has_image_changed(bool): an image appeared in the empty view, or the view emptied
+            (what acts on the view is enabled only while there is something to act on).
     """
 
     zoom_changed = Signal(float)
+    has_image_changed = Signal(bool)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -74,6 +77,7 @@ class ImageCanvas(QWidget):
         The view is kept when the logical size is unchanged (a new preview
         frame), and fitted to the window when it changes (a new picture).
         """
+        had_image = self.has_image()
         self._image = image if image is not None and not image.isNull() else None
         self._cache = None
         new_logical = QSizeF(logical_size or (self._image.size() if self._image else QSize()))
@@ -82,6 +86,11 @@ class ImageCanvas(QWidget):
             self._fit = True
         self._relayout()
         self.update()
+        if self.has_image() != had_image:
+            self.has_image_changed.emit(self.has_image())
+
+    def has_compare_image(self) -> bool:
+        return self._compare is not None
 
     def set_compare_image(self, image: QImage | None) -> None:
         """The 'before' image (the content photo) for the split and the held key."""
@@ -126,6 +135,7 @@ class ImageCanvas(QWidget):
         return QRectF(self._offset, self._logical * self._scale)
 
     def fit(self) -> None:
+        """The whole image in view, at 100 % at most."""
         self._fit = True
         self._relayout()
         self.update()
@@ -170,7 +180,10 @@ class ImageCanvas(QWidget):
             margin = 8
             avail_w = max(1.0, self.width() - 2 * margin)
             avail_h = max(1.0, self.height() - 2 * margin)
-            self._scale = min(avail_w / self._logical.width(), avail_h / self._logical.height())
+            # Never past 100 % unless asked (zoom in, Actual Pixels), as image viewers do: a
+            # small result stretched smooth to fill the pane looked blurred.
+            self._scale = min(avail_w / self._logical.width(), avail_h / self._logical.height(),
+                              1.0 / self.devicePixelRatioF())
             size = self._logical * self._scale
             self._offset = QPointF(
                 (self.width() - size.width()) / 2, (self.height() - size.height()) / 2

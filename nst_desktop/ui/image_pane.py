@@ -10,7 +10,7 @@ from PySide6.QtCore import QMimeData, Qt, QTimer, Signal
 from PySide6.QtGui import QDragEnterEvent, QDragLeaveEvent, QDragMoveEvent, QDropEvent
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from nst_desktop.ui.drops import may_hold_image, read_images
+from nst_desktop.ui.drops import accept_as_copy, may_hold_image, read_images
 from nst_desktop.ui.image_canvas import ImageCanvas
 from nst_desktop.ui.widgets import ElidedLabel, busy_cursor
 
@@ -123,15 +123,16 @@ class ImagePane(QFrame):
         return False
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 (Qt API)
-        if may_hold_image(event.mimeData()):
-            event.acceptProposedAction()
+        if may_hold_image(event.mimeData()) and accept_as_copy(event):
             self._set_drop_highlight(True)
         else:
             event.ignore()
 
     def dragMoveEvent(self, event: QDragMoveEvent) -> None:  # noqa: N802
         if may_hold_image(event.mimeData()):
-            event.acceptProposedAction()
+            accept_as_copy(event)
+        else:
+            event.ignore()
 
     def dragLeaveEvent(self, event: QDragLeaveEvent) -> None:  # noqa: N802
         self._set_drop_highlight(False)
@@ -139,9 +140,8 @@ class ImagePane(QFrame):
 
     def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802
         self._set_drop_highlight(False)
-        event.setDropAction(Qt.DropAction.CopyAction)
-        event.accept()
-        self.handle_mime(event.mimeData())
+        if accept_as_copy(event):
+            self.handle_mime(event.mimeData())
 
     def _set_drop_highlight(self, on: bool) -> None:
         name = self.objectName()

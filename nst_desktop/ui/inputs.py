@@ -34,6 +34,19 @@ def unopened_warning(problems: list[str]) -> tuple[str, str]:
     return title, "\n\n".join(problems)
 
 
+def style_change_text(replaced: list[str], added: list[str]) -> str:
+    """What the status line says when styles were added (to nothing, or to a blend) or
+    replaced others: "Replaced The Starry Night with The Scream." """
+    def names(titles: list[str]) -> str:
+        return titles[0] if len(titles) == 1 else f"a blend of {len(titles)} styles"
+
+    if not replaced:
+        return f"Added style {names(added)}."
+    if replaced == added:
+        return f"Style: {names(added)}."
+    return f"Replaced {names(replaced)} with {names(added)}."
+
+
 class Inputs(QObject):
     """Routes images from every source to the right place. No signals."""
 
@@ -96,14 +109,15 @@ class Inputs(QObject):
 
     def on_style_dropped(self, image: LoadedImage) -> None:
         pane = self.window.style_pane
-        if pane.take_replace_pending() and pane.entries:
+        replaced = [e.name for e in pane.entries] if pane.take_replace_pending() else []
+        if replaced:
             pane.clear()
         image, said = self.kept(image)
         pane.add_style(image)
         if image.path:
             self.window.settings.add_recent("style", image.path)
         if not said:
-            self.window.show_status(f"Added style {pane.entries[-1].name}.")
+            self.window.show_status(style_change_text(replaced, [pane.entries[-1].name]))
 
     def add_style(self, image: LoadedImage) -> None:
         """Add ``image`` to the blend (never replaces)."""
@@ -126,9 +140,13 @@ class Inputs(QObject):
         """The gallery chose these styles: they replace the current ones."""
         images = self._load_paths(paths)
         if images:
-            self.window.style_pane.clear()
+            pane = self.window.style_pane
+            replaced = [e.name for e in pane.entries]
+            pane.replace_styles(images)  # one undo step
             for image in images:
-                self.add_style(image)
+                self.window.settings.add_recent("style", image.path)
+            added = [e.name for e in pane.entries]
+            self.window.show_status(style_change_text(replaced, added))
 
     def _load_paths(self, paths: list[str], warn: bool = True) -> list[LoadedImage]:
         """The images of ``paths`` that open; what went wrong with the others in one warning

@@ -16,8 +16,9 @@ What the wiring does:
 - history: every finished run is recorded (off the GUI thread); Open shows a
   past result, Restore puts its settings back as one undo step and
   reloads its photo and styles where they still exist.
-- undo: the window's Ctrl+Z goes through its QUndoGroup, whose active stack
-  is the gallery's while the gallery has focus and the parameters' otherwise.
+- undo: the gallery's edits go on the window's undo stack: one history, which
+  Ctrl+Z goes back through whatever has focus (a text field being edited keeps
+  its own Ctrl+Z).
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QApplication, QLabel, QMenu, QStyle, QWidget
+from PySide6.QtWidgets import QLabel, QMenu, QStyle
 
 from nst_desktop.core.gallery_store import GalleryStore
 from nst_desktop.core.history import HistoryStore
@@ -92,7 +93,7 @@ class Library(QObject):
         self.problems: list[str] = []
         self._closed = False
         try:
-            self.gallery = GalleryPanel(gallery_store)
+            self.gallery = GalleryPanel(gallery_store, undo_stack=window.undo_stack)
         except NSTError as exc:
             self.problems.append(f"The style gallery cannot be opened: {exc}")
             window.set_gallery_widget(unavailable_label("The style gallery", str(exc)))
@@ -125,12 +126,10 @@ class Library(QObject):
         gallery.styles_activated.connect(w.inputs.on_styles_activated)
         gallery.message.connect(w.show_status)
         w.style_namer = gallery.store.title_for_path
-        # One Ctrl+Z for the window: the group's active stack decides what it undoes.
+        # One Ctrl+Z for the window, on the one stack (two shortcuts would be ambiguous).
+        # It used to follow the focus: after a double-click in the gallery, Undo greyed
+        # out and Ctrl+Z did nothing to the style change it had just made.
         gallery.release_undo_shortcuts()
-        w.undo_group.addStack(gallery.undo_stack)
-        app = QApplication.instance()
-        if isinstance(app, QApplication):
-            app.focusChanged.connect(self.on_app_focus_changed)
 
     def _wire_history(self, history: HistoryPanel) -> None:
         w = self.window
@@ -165,15 +164,6 @@ class Library(QObject):
         )
 
     # -- the gallery -------------------------------------------------------------------------
-    def on_app_focus_changed(self, old: QWidget | None, now: QWidget | None) -> None:
-        """Undo follows the focus: the gallery's edits in the gallery, else the parameters'."""
-        if self._closed or now is None or self.gallery is None:
-            return
-        if self.gallery is now or self.gallery.isAncestorOf(now):
-            self.window.undo_group.setActiveStack(self.gallery.undo_stack)
-        elif now.window() is self.window:
-            self.window.undo_group.setActiveStack(self.window.undo_stack)
-
     def on_style_pane_styles_changed(self) -> None:
         self.add_style_action.setEnabled(bool(self.window.style_pane.entries))
 
@@ -220,12 +210,6 @@ class Library(QObject):
         if self._closed:
             return
         self._closed = True
-        app = QApplication.instance()
-        if self.gallery is not None:
-            if isinstance(app, QApplication):
-                app.focusChanged.disconnect(self.on_app_focus_changed)
-            self.window.undo_group.setActiveStack(self.window.undo_stack)
-            self.window.undo_group.removeStack(self.gallery.undo_stack)
         if self.history is not None:
             self.history.shutdown()
         if self.gallery is not None:

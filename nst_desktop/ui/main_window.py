@@ -16,12 +16,12 @@ from PySide6.QtGui import (
     QAction,
     QCloseEvent,
     QDragEnterEvent,
+    QDragMoveEvent,
     QDropEvent,
     QFocusEvent,
     QIcon,
     QPalette,
     QShowEvent,
-    QUndoGroup,
 )
 from PySide6.QtWidgets import (
     QApplication,
@@ -43,7 +43,7 @@ from PySide6.QtWidgets import (
 
 from nst_desktop.core.imageio import LoadedImage
 from nst_desktop.engine import DeviceInfo, Result, available_devices
-from nst_desktop.ui.drops import may_hold_image
+from nst_desktop.ui.drops import accept_as_copy, may_hold_image
 from nst_desktop.ui.image_pane import ImagePane
 from nst_desktop.ui.inputs import Inputs
 from nst_desktop.ui.params_model import ParamsModel
@@ -132,6 +132,14 @@ class RunButton(QPushButton):
             self.update()
 
 
+def result_placeholder(missing: Sequence[str]) -> str:
+    """What the empty Result pane says: what is still missing, else to press Stylize."""
+    step = (f"Add {' and '.join(missing)}, then press Stylize (Ctrl+Enter)." if missing
+            else "Press Stylize (Ctrl+Enter).")
+    return (f"Your painting appears here.\n\n{step}\n"
+            "Drop a result saved by NST Desktop here to restore its settings.")
+
+
 def first_window_geometry(available: QRect, minimum: QSize) -> QRect:
     """Where a window with no saved place opens: DEFAULT_WINDOW_SIZE, or less on a screen
     whose free area (``available``, without task bars) is smaller, centred in that area.
@@ -193,12 +201,9 @@ class MainWindow(QMainWindow):
         if params.device not in {v for _, v in device_choices(self.devices)}:
             params = params.replace(device="auto")
         self.model = ParamsModel(params, extras, self)
+        # The window's one undo history: parameters, styles, and the gallery's edits (see
+        # library.Library), whatever has focus. One window-wide Ctrl+Z, never two.
         self.undo_stack = self.model.undo_stack
-        # Edit > Undo acts on the active stack: the parameters', or the gallery's while
-        # the gallery has focus (see library.Library). One window-wide Ctrl+Z, never two.
-        self.undo_group = QUndoGroup(self)
-        self.undo_group.addStack(self.undo_stack)
-        self.undo_group.setActiveStack(self.undo_stack)
         # Names for style files (the gallery's titles once a library is attached).
         self.style_namer: Callable[[str], str | None] | None = None
         self.library: Library | None = None
@@ -230,6 +235,11 @@ class MainWindow(QMainWindow):
             self.resize(place.size())
             self.move(place.topLeft())
         self.state_restored = state is not None and self.restoreState(state, STATE_VERSION)
+        for pane in (self.content_pane, self.style_pane, self.result_pane):
+            pane.canvas.has_image_changed.connect(self.update_view_actions)
+        app = QApplication.instance()
+        if isinstance(app, QApplication):  # the pane Fit and the zooms act on follows it
+            app.focusChanged.connect(self.on_app_focus_changed)
         self.update_actions()
         self.order_focus()
         # What went wrong while opening (settings, gallery, history); the app works on.
@@ -243,11 +253,8 @@ class MainWindow(QMainWindow):
         )
         self.style_pane = StylePane(self.undo_stack)
         self.style_pane.namer = self.gallery_title
-        self.result_pane = ImagePane(
-            "Result",
-            "Your painting appears here.\n\nAdd a photo and a painting, then press Stylize "
-            "(Ctrl+Enter).\nDrop a result saved by NST Desktop here to restore its settings.",
-        )
+        self.result_pane = ImagePane("Result", result_placeholder(missing=["a photo",
+                                                                          "a painting"]))
         self.compare_button = QToolButton()
         self.compare_button.setText("Compare")
         self.compare_button.setCheckable(True)
@@ -446,6 +453,9 @@ class MainWindow(QMainWindow):
                 return True
         return True
 
+    def on_app_focus_changed(self, _old: QWidget | None, _now: QWidget | None) -> None:
+        self.update_view_actions()
+
     def focused_pane(self) -> ImagePane | None:
         widget = QApplication.focusWidget()
         while widget is not None:
@@ -480,15 +490,37 @@ class MainWindow(QMainWindow):
             if ready
             else "First add " + " and ".join(missing)
         )
+        placeholder = result_placeholder(missing)
+        if placeholder != self.result_pane.canvas.placeholder:
+            self.result_pane.canvas.placeholder = placeholder
+            self.result_pane.canvas.update()
         self.stop_action.setEnabled(running)
         has_result = self.result is not None and not running
         for action in (self.save_action, self.save_as_action, self.copy_action):
             action.setEnabled(has_result)
         self.params_panel.set_result_available(has_result)
+        self.update_view_actions()
+
+    def update_view_actions(self) -> None:
+        """Compare and Original while the result pane shows a picture and there is a photo
+        to compare it with; Fit, Actual Pixels and the zooms while the pane they act on
+        shows one: else they lit up and nothing happened."""
+        canvas = self.result_pane.canvas
+        comparable = canvas.has_image() and canvas.has_compare_image()
+        if not comparable and self.compare_button.isChecked():
+            self.compare_button.setChecked(False)
+        for widget in (self.compare_button, self.original_button, self.compare_action):
+            widget.setEnabled(comparable)
+        viewable = self.active_canvas().has_image()
+        for action in (self.fit_action, self.actual_action, self.zoom_in_action,
+                       self.zoom_out_action):
+            action.setEnabled(viewable)
 
     def show_status(self, text: str) -> None:
         """One message on the status line; a report of several lines (an import's problems)
-        runs on as sentences, wrapped to the window's width."""
+        runs on as sentences, wrapped to the window's width. A hover hint (an action's
+        status tip) shown over the line goes: it hid the news that came after it."""
+        self.statusBar().clearMessage()
         self.status_label.setText(" ".join(text.split("\n")))
 
     def show_startup_problems(self) -> None:
@@ -515,12 +547,16 @@ class MainWindow(QMainWindow):
 
     # -- window-level drops (outside the panes) -----------------------------------------------
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 (Qt API)
-        if may_hold_image(event.mimeData()):
-            event.acceptProposedAction()
+        if not (may_hold_image(event.mimeData()) and accept_as_copy(event)):
+            event.ignore()
+
+    def dragMoveEvent(self, event: QDragMoveEvent) -> None:  # noqa: N802 (Qt API)
+        if not (may_hold_image(event.mimeData()) and accept_as_copy(event)):
+            event.ignore()
 
     def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802
-        event.acceptProposedAction()
-        self.result_pane.handle_mime(event.mimeData())
+        if accept_as_copy(event):
+            self.result_pane.handle_mime(event.mimeData())
 
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt API)
         super().showEvent(event)

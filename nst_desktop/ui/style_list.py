@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from nst_desktop.core.imageio import LoadedImage
+from nst_desktop.ui.drops import accept_as_copy
 from nst_desktop.ui.image_pane import ImagePane
 from nst_desktop.ui.qt_images import rgb_to_qimage
 from nst_desktop.ui.undo import DragTracker, SetValueCommand
@@ -208,9 +209,8 @@ class StylePane(ImagePane):
         )
         ctrl = bool(event.modifiers() & Qt.KeyboardModifier.ControlModifier)
         self._set_drop_highlight(False)
-        event.setDropAction(Qt.DropAction.CopyAction)
-        event.accept()
-        self.handle_mime(event.mimeData(), add=in_strip or ctrl)
+        if accept_as_copy(event):
+            self.handle_mime(event.mimeData(), add=in_strip or ctrl)
 
     def take_replace_pending(self) -> bool:
         """Whether the image being received should replace the styles (asked once per drop)."""
@@ -218,9 +218,27 @@ class StylePane(ImagePane):
         return pending
 
     # -- the list ----------------------------------------------------------------------
-    def add_style(self, image: LoadedImage, weight: float = 1.0) -> None:
+    def entry_for(self, image: LoadedImage, weight: float = 1.0) -> StyleEntry:
         title = self.namer(image.path) if self.namer is not None and image.path else None
-        self.entries.append(StyleEntry(image, rgb_to_qimage(image.to_uint8()), weight, title))
+        return StyleEntry(image, rgb_to_qimage(image.to_uint8()), weight, title)
+
+    def add_style(self, image: LoadedImage, weight: float = 1.0) -> None:
+        self.entries.append(self.entry_for(image, weight))
+        self.selected_index = len(self.entries) - 1
+        self._refresh()
+        self.styles_changed.emit()
+
+    def replace_styles(self, images: list[LoadedImage]) -> None:
+        """Use ``images`` in place of the styles shown, as one undo step (a painting chosen
+        in the gallery: Ctrl+Z brings back the one it replaced)."""
+        new = [self.entry_for(image) for image in images]
+        what = new[0].name if len(new) == 1 else f"a blend of {len(new)} styles"
+        self.undo_stack.push(SetValueCommand(lambda _key, entries: self.set_entries(entries),
+                                             "styles", list(self.entries), new, f"Use {what}"))
+
+    def set_entries(self, entries: list[StyleEntry]) -> None:
+        """Show exactly these styles, the last one large (undo and redo use this)."""
+        self.entries = list(entries)
         self.selected_index = len(self.entries) - 1
         self._refresh()
         self.styles_changed.emit()

@@ -119,11 +119,13 @@ def warning_colour() -> str:
 
 
 def restyle_from_palette() -> None:
-    """Have style sheets that name palette colours ("palette(button)") read them again: Qt
-    reads them once, when it applies the sheet, so a sheet set under the light palette kept
-    its light colours in a dark window (the Stylize button, the "+ blend" strip)."""
+    """Have every style sheet applied again. Qt reads the colours a sheet names
+    ("palette(button)") once, when it applies it, so a sheet set under the light palette
+    kept its light colours in a dark window (the Stylize button, the "+ blend" strip); and
+    the widgets under any sheet keep the palette they were polished with, so the blend
+    rows' names and × buttons stayed black on dark grey (1.5:1) until a restart."""
     for widget in QApplication.allWidgets():
         sheet = widget.styleSheet()
-        if "palette(" in sheet:
+        if sheet:
             widget.setStyleSheet("")
             widget.setStyleSheet(sheet)

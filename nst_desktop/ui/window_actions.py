@@ -54,14 +54,14 @@ def build_actions(w: MainWindow) -> None:
         w, "Copy Result", s.copy_result, "Ctrl+Shift+C", "Copy the result to the clipboard"
     )
     w.quit_action = make_action(w, "Quit", w.close, ks.Quit)
-    w.undo_action = w.undo_group.createUndoAction(w, "Undo")
+    w.undo_action = w.undo_stack.createUndoAction(w, "Undo")
     w.undo_action.setShortcuts(ks.Undo)  # every platform binding (Ctrl+Y and Ctrl+Shift+Z)
-    w.redo_action = w.undo_group.createRedoAction(w, "Redo")
+    w.redo_action = w.undo_stack.createRedoAction(w, "Redo")
     w.redo_action.setShortcuts(ks.Redo)
     # A field being edited is committed first: undo then takes back the typing itself
     # (typed 9000, no Enter: Undo shows the size before it), not a step before it, and
     # what the field shows is never other than the parameter.
-    for action, step in ((w.undo_action, w.undo_group.undo), (w.redo_action, w.undo_group.redo)):
+    for action, step in ((w.undo_action, w.undo_stack.undo), (w.redo_action, w.undo_stack.redo)):
         action.triggered.disconnect()
         action.triggered.connect(
             lambda _checked=False, step=step: (w.params_panel.commit_edits(), step()))
@@ -149,3 +149,14 @@ def build_toolbar(w: MainWindow) -> None:
     bar.addActions([w.undo_action, w.redo_action])
     bar.addSeparator()
     bar.addActions([w.fit_action, w.actual_action])
+    # The buttons keep their places whatever their actions say: Undo and Redo show their
+    # word only (the menu and the tooltip say "Undo Restore settings of a past run"), and
+    # the run's button is as wide as its longer word, Stylize or Stop.
+    for action, word in ((w.undo_action, "Undo"), (w.redo_action, "Redo")):
+        action.setIconText(word)
+    run_button = bar.widgetForAction(w.run_action)
+    if run_button is not None:
+        metrics = run_button.fontMetrics()
+        extra = run_button.sizeHint().width() - metrics.horizontalAdvance(w.run_action.iconText())
+        run_button.setMinimumWidth(
+            extra + max(metrics.horizontalAdvance(t) for t in ("Stylize", "Stop")))

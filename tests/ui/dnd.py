@@ -7,7 +7,7 @@ QPointF for both. Tests build them here so they run on either.
 from __future__ import annotations
 
 from PySide6.QtCore import QPoint, QPointF
-from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
 
 
 def drag_enter_event(pos, actions, mime, buttons, modifiers) -> QDragEnterEvent:
@@ -16,6 +16,14 @@ def drag_enter_event(pos, actions, mime, buttons, modifiers) -> QDragEnterEvent:
         return QDragEnterEvent(point, actions, mime, buttons, modifiers)
     except TypeError:
         return QDragEnterEvent(QPointF(point), actions, mime, buttons, modifiers)
+
+
+def drag_move_event(pos, actions, mime, buttons, modifiers) -> QDragMoveEvent:
+    point = QPoint(int(pos.x()), int(pos.y()))
+    try:
+        return QDragMoveEvent(point, actions, mime, buttons, modifiers)
+    except TypeError:
+        return QDragMoveEvent(QPointF(point), actions, mime, buttons, modifiers)
 
 
 def drop_event(pos, actions, mime, buttons, modifiers) -> QDropEvent:

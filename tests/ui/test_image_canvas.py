@@ -136,7 +136,14 @@ def test_holding_backslash_shows_the_original(canvas, qtbot):
 
 
 def test_result_pane_original_button_holds_the_photo(loaded_window, qtbot):
+    import numpy as np
+
+    from nst_desktop.engine import Result
+
     canvas = loaded_window.result_pane.canvas
+    image = np.random.default_rng(0).random((36, 48, 3), dtype=np.float32)
+    loaded_window.runner.show_result(Result(image, loaded_window.model.params, elapsed=1.0,
+                                            device="cpu", steps=3))
     loaded_window.original_button.pressed.emit()
     assert canvas.showing_compare()
     loaded_window.original_button.released.emit()
@@ -151,3 +158,40 @@ def test_an_empty_canvas_paints_its_placeholder(qtbot):
     view.placeholder = "Drop a photo here"
     view.resize(200, 100)
     assert not view.grab().isNull() and not view.has_image()
+
+
+def checkerboard(w: int, h: int) -> QImage:
+    """Black and white pixels in turn: any smoothing or resampling turns them grey."""
+    image = QImage(w, h, QImage.Format.Format_RGB888)
+    for y in range(h):
+        for x in range(w):
+            image.setPixelColor(x, y, QColor("white" if (x + y) % 2 else "black"))
+    return image
+
+
+def test_fit_never_enlarges_a_small_image_past_100_percent(qtbot):
+    """A 256 px result in a large pane was stretched to 187-240 % with smoothing: blurred.
+    Fit shows it at 100 %, its pixels as they are; zooming in still enlarges it."""
+    view = ImageCanvas()
+    qtbot.addWidget(view)
+    view.resize(800, 600)
+    view.show()
+    qtbot.waitExposed(view)
+    small = checkerboard(256, 192)
+    view.set_image(small)
+    assert view.is_fitted() and view.zoom_percent() == pytest.approx(100)
+    rect = view.image_rect()
+    assert rect.center().x() == pytest.approx(400) and rect.center().y() == pytest.approx(300)
+    shot = view.grab().toImage()
+    dpr = shot.devicePixelRatio()
+    left, top = round(rect.left() * dpr), round(rect.top() * dpr)
+    for x, y in ((0, 0), (1, 0), (10, 7), (255, 191), (128, 96)):
+        assert shot.pixelColor(left + x, top + y) == small.pixelColor(x, y)
+
+    view.zoom_in()
+    assert view.zoom_percent() == pytest.approx(125)  # asked for: enlarged
+    view.resize(1000, 700)
+    view.fit()
+    assert view.zoom_percent() == pytest.approx(100)
+    view.resize(200, 150)  # smaller than the image: fitted below 100 %
+    assert view.is_fitted() and view.zoom_percent() < 100

@@ -71,9 +71,10 @@ def test_tab_goes_through_the_window_as_it_reads(qtbot, content_file, style_file
         *gallery.focus_order(), tabs[0],
         window.content_pane.canvas, window.style_pane.canvas,
         rows[0].slider, rows[0].remove_button, rows[1].slider, rows[1].remove_button,
-        window.result_pane.canvas, window.compare_button, window.original_button,
+        window.result_pane.canvas,  # Compare and Original are off: no result to compare
         *params, window.run_button,
     ]
+    assert not window.compare_button.isEnabled()
     # The parameters go top to bottom (a row's fields left to right), as they read.
     places = [top_left(w, window) for w in params]
     assert places == sorted(places)
@@ -207,10 +208,9 @@ def test_stylize_reached_by_tab_shows_a_ring_a_click_does_not(qtbot, content_fil
 
 def test_the_window_opens_with_the_photo_pane_in_focus(qtbot, content_file):
     # Not the first Tab stop (the gallery's search field): there Ctrl+V would paste text and
-    # Ctrl+Z undo the gallery's edits instead of the parameters'.
+    # Ctrl+Z undo the search field's typing instead of the window's last step.
     window = app_window(qtbot, content_file)
     qtbot.waitUntil(window.content_pane.canvas.hasFocus)
-    assert window.undo_group.activeStack() is window.undo_stack
     assert not window.content_pane.canvas.shows_focus()  # nobody pressed Tab yet
 
 
@@ -233,8 +233,31 @@ def test_tab_into_scrolled_parameters_scrolls_to_the_field(qtbot, content_file, 
     assert not last.visibleRegion().isEmpty()
 
     bar.setValue(bar.maximum())
-    focus(qtbot, window.original_button)
-    window.focusNextChild()  # Tab from the result's buttons: the first field, Strength
+    focus(qtbot, window.result_pane.canvas)
+    window.focusNextChild()  # Tab from the result (no result: Compare and Original are off)
     first = QApplication.focusWidget()
     assert window.params_panel.isAncestorOf(first) and bar.value() < bar.maximum()
     assert not first.visibleRegion().isEmpty()
+
+
+def test_undo_stays_on_after_a_double_click_in_the_gallery(qtbot, content_file, style_file):
+    """Undo followed the focus: after a gallery painting was double-clicked (the gallery then
+    has focus) Undo greyed out and Ctrl+Z did nothing until a parameter was clicked."""
+    window = app_window(qtbot, content_file, style_file)
+    gallery = window.library.gallery
+    view = gallery.view
+    qtbot.waitUntil(lambda: gallery.proxy.rowCount() > 0)
+    before = [e.name for e in window.style_pane.entries]
+    index = gallery.proxy.index(0, 0)
+    view.scrollTo(index)
+    centre = view.visualRect(index).center()
+    focus(qtbot, view)
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=centre)
+    qtbot.mouseDClick(view.viewport(), Qt.MouseButton.LeftButton, pos=centre)
+    title = str(index.data())
+    qtbot.waitUntil(lambda: [e.name for e in window.style_pane.entries] == [title])
+    assert view.hasFocus(), QApplication.focusWidget()
+    assert window.undo_action.isEnabled()
+    assert window.status_label.text() == f"Replaced {before[0]} with {title}."
+    qtbot.keyClick(view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert [e.name for e in window.style_pane.entries] == before

@@ -218,11 +218,16 @@ def test_a_long_run_finishing_in_the_background_notifies(loaded_window, qtbot):
     assert len(w.runner.notifications) == 1  # a short run needs no notification
 
 
-def test_compare_looks_on_when_it_is_on(window, qtbot):
+def test_compare_looks_on_when_it_is_on(loaded_window, qtbot):
     """Fusion draws a checked tool button barely darker than an unchecked one; Compare takes
     the highlight colour while the before/after split is showing."""
     from PySide6.QtGui import QColor, QPalette
 
+    window = loaded_window
+    image = np.random.default_rng(0).random((36, 48, 3), dtype=np.float32)
+    window.runner.show_result(Result(image, window.model.params, elapsed=1.0, device="cpu",
+                                     steps=3))
+    assert window.compare_button.isEnabled()  # there is something to compare
     window.show()
     qtbot.waitExposed(window)
     button = window.compare_button
