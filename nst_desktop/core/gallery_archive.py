@@ -187,7 +187,7 @@ def unpack_archive(archive_path: Path, dest: Path) -> list[tuple[Path, dict[str,
     unpacked: list[tuple[Path, dict[str, object]]] = []
     with _open_regular(archive_path, name) as handle:
         try:
-            archive = zipfile.ZipFile(handle)
+            archive = zipfile.ZipFile(handle)  # type: ignore[call-overload]
         except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
             raise ArchiveError(f"{name} is not a style archive (not a readable zip: "
                                f"{exc}).") from None

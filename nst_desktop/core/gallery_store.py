@@ -305,7 +305,7 @@ class GalleryStore:
         """Bring back trashed styles (one whose image was added again meanwhile stays in
         the trash: the gallery lists each image once)."""
         records = [self._trashed[i] for i in dict.fromkeys(style_ids) if i in self._trashed]
-        restored = []
+        restored: list[StyleRecord] = []
         for record in records:
             if record.sha256 and self._live_twin(record.sha256) is not None:
                 log.info("not restoring %s: the same image is listed again", record.id)

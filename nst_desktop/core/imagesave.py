@@ -128,8 +128,8 @@ def check_save_target(
     if in_the_way:
         raise ImageSaveError(f"Cannot save {label}: a folder of that name is in the way.")
     if not os.access(folder, os.W_OK | os.X_OK):
-        error = OSError(errno.EROFS if _read_only(folder) else errno.EACCES, "")
-        raise ImageSaveError(_save_error_message(label, folder, error))
+        denied = OSError(errno.EROFS if _read_only(folder) else errno.EACCES, "")
+        raise ImageSaveError(_save_error_message(label, folder, denied))
     return target, fmt
 
 

@@ -255,7 +255,7 @@ def _load_torchvision() -> dict[str, torch.Tensor]:
                 "or use the 'original' weights, which work offline."
             ) from None
     sd = _torch_load(cached, f"The torchvision weights file {cached}")
-    return _from_torchvision_layout(sd, "The torchvision weights")
+    return _from_torchvision_layout(sd, "The torchvision weights")  # type: ignore[arg-type]
 
 
 def _download(url: str, dest: Path, sha256_prefix: str | None) -> None:

@@ -61,10 +61,15 @@ def build_actions(w: MainWindow) -> None:
     # A field being edited is committed first: undo then takes back the typing itself
     # (typed 9000, no Enter: Undo shows the size before it), not a step before it, and
     # what the field shows is never other than the parameter.
+    def committed_then(step):
+        def run(_checked: bool = False) -> None:
+            w.params_panel.commit_edits()
+            step()
+        return run
+
     for action, step in ((w.undo_action, w.undo_stack.undo), (w.redo_action, w.undo_stack.redo)):
         action.triggered.disconnect()
-        action.triggered.connect(
-            lambda _checked=False, step=step: (w.params_panel.commit_edits(), step()))
+        action.triggered.connect(committed_then(step))
         w.addAction(action)
     w.paste_action = make_action(
         w, "Paste Image", i.paste, ks.Paste, "Paste an image into the focused pane"
