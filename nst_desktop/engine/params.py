@@ -168,6 +168,8 @@ class Params:
             bad(f"Style scale must be between 0.05 and 8; got {self.style_scale}.")
         if self.optimizer == "adam" and self.learning_rate <= 0:
             bad("The Adam learning rate must be above zero.")
+        if self.learning_rate > 1:  # a step past the whole 0..1 pixel range only overflows
+            bad(f"The Adam learning rate must be at most 1; got {self.learning_rate}.")
         if not 0 <= self.iterations <= 100_000 or not 0 <= self.coarse_iterations <= 100_000:
             bad("Iterations must be between 0 and 100000.")
         if self.preview_every < 0:

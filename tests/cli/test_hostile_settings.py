@@ -120,3 +120,17 @@ def test_good_settings_still_run(tmp_path, capsys):
     code, err = run_cli(["--params-from", str(source), "-o", str(out)], capsys)
     assert code == 0, err
     assert imageio.load_image(out).size == (32, 24)
+
+
+def test_a_learning_rate_that_would_overflow_is_one_line_before_the_run(tmp_path, capsys):
+    """--learning-rate 1e38 ran and ended in torch's overflow traceback (exit 1)."""
+    from tests.gallery_helpers import make_image
+
+    photo = make_image(tmp_path / "photo.png", seed=1, size=(32, 32))
+    style = make_image(tmp_path / "style.png", seed=2, size=(32, 32))
+    code = cli.main([str(photo), "--style", str(style), "--optimizer", "adam",
+                     "--learning-rate", "1e38", "-o", str(tmp_path / "out.png")])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.count("\n") == 1 and "learning rate must be at most 1" in err
+    assert not (tmp_path / "out.png").exists()
