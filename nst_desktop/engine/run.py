@@ -294,14 +294,18 @@ class Objective:
 
     def _layer_loss(self, name: str, feat: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """(content term, weighted style term) of one layer's activation, unweighted by
-        content_weight / style_weight."""
-        zero = feat.new_zeros((), dtype=torch.float32)
-        c = content_loss(feat.float(), self.c_targets[name], self.c_scales[name]) if (
-            name in self.c_targets
-        ) else zero
-        s = zero
-        if name in self.s_targets:
-            s = self._style_weight(name) * self.s_targets[name].loss(*moments(feat.float()))
+        content_weight / style_weight. In float32 even inside a bf16 :func:`autocast` region
+        (the deep blocks of a lean run): autocast would compute the moments and the W2
+        loss's matrix products in bfloat16, off by 4 % to 354 % at 256 channels."""
+        with no_autocast(self.device):
+            feat = feat.float()
+            zero = feat.new_zeros(())
+            c = content_loss(feat, self.c_targets[name], self.c_scales[name]) if (
+                name in self.c_targets
+            ) else zero
+            s = zero
+            if name in self.s_targets:
+                s = self._style_weight(name) * self.s_targets[name].loss(*moments(feat))
         return c, s
 
     def _style_weight(self, name: str) -> float:
