@@ -4,6 +4,8 @@ and each run is tiny."""
 
 from __future__ import annotations
 
+import contextlib
+import weakref
 from pathlib import Path
 
 import numpy as np
@@ -13,10 +15,13 @@ from PIL import Image
 from torch.utils._python_dispatch import TorchDispatchMode
 from torch.utils._pytree import tree_flatten
 
-from nst_desktop.engine import StyleTransfer, build_network
-from nst_desktop.engine.device import precision_context
+from nst_desktop.engine import DeviceInfo, StyleTransfer, build_network
+from nst_desktop.engine import device as device_mod
+from nst_desktop.engine import run as run_mod
+from nst_desktop.engine.device import precision_context, size_that_fits
 from nst_desktop.engine.losses import StyleTarget, in_host_float64, moments
-from nst_desktop.engine.run import Objective, to_tensor
+from nst_desktop.engine.run import Objective, estimate_run_memory, memory_options, to_tensor
+from nst_desktop.errors import DeviceError, OutOfMemoryError
 
 from .helpers import tiny
 
@@ -173,3 +178,118 @@ def test_tf32_is_for_convolutions_and_not_for_the_w2_statistics():
             assert exact > 0
             assert abs(emulated - exact) <= TF32_W2_BOUND * exact, (name, closeness, emulated,
                                                                    exact)
+
+
+def test_running_out_of_memory_frees_the_run_before_measuring(monkeypatch, content_image,
+                                                              style_image):
+    """A step raises the GPU's out-of-memory error; the memory left is modelled as the card's
+    total less the tensors still alive. The suggestion must be measured once the run's
+    tensors are gone, and the error must not keep them alive."""
+    card = 8 * 2**30
+    held: list[tuple[weakref.ref, int]] = []  # (a run's tensor or object, bytes it stands for)
+    seen: list[list[bool]] = []
+
+    def modelled_free(device: torch.device) -> int:
+        alive = [ref() is not None for ref, _ in held]
+        seen.append(alive)
+        return card - sum(n for (ref, n), live in zip(held, alive) if live)
+
+    calls = [0]
+    real_call = Objective.__call__
+
+    def step(self: Objective, image: torch.Tensor) -> torch.Tensor:
+        calls[0] += 1
+        if calls[0] < 3:
+            return real_call(self, image)
+        activations = torch.zeros(4096)  # stands for the activations of a large step
+        held.extend([(weakref.ref(activations), card - 2**20), (weakref.ref(self), 2**20),
+                     (weakref.ref(image), 12 * image.numel())])
+        raise torch.cuda.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB")
+
+    monkeypatch.setattr(Objective, "__call__", step)
+    monkeypatch.setattr(run_mod, "available_memory", modelled_free)
+    params = tiny(size=64, min_size=64, iterations=4)
+    transfer = StyleTransfer(params, content_image, [style_image])
+    with pytest.raises(OutOfMemoryError) as caught:
+        list(transfer.events())
+    err = caught.value
+    assert held, "the step did not run out of memory"
+    # seen[0] is the CPU's check before the run; the last is the measurement after it.
+    assert seen[-1] == [False] * len(held)
+    assert err.__context__ is None and err.__cause__ is None
+    expected = size_that_fits(int(card * 0.9), 64 / 48, "fp32", **memory_options(params),
+                              device_type="cpu")
+    assert err.suggested_size == min(expected, int(params.size * 0.9))
+    assert err.suggested_size > 16
+
+
+def test_the_out_of_memory_error_of_every_device_is_recognised():
+    oom = device_mod.is_out_of_memory
+    assert oom(RuntimeError("Invalid buffer size: 12.50 GB"))  # MPS
+    assert oom(RuntimeError("CUDA error: CUBLAS_STATUS_ALLOC_FAILED when calling cublasCreate"))
+    assert oom(RuntimeError("cusolver error: CUSOLVER_STATUS_ALLOC_FAILED"))
+    assert oom(RuntimeError("MPS backend out of memory (MPS allocated: 1 GB)"))
+    assert not oom(RuntimeError("Expected all tensors to be on the same device"))
+    assert not oom(ValueError("out of memory"))
+
+
+def test_a_gpu_that_is_not_there_is_a_clear_device_error(monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 1)
+    assert device_mod.resolve_device("cuda:0") == torch.device("cuda:0")
+    with pytest.raises(DeviceError, match=r"no GPU cuda:7 here; this computer has cuda:0\.$"):
+        device_mod.resolve_device("cuda:7")
+    with pytest.raises(DeviceError, match="Unknown device 'cuda:x'"):
+        device_mod.resolve_device("cuda:x")
+
+
+@pytest.mark.parametrize("native", [True, False])
+def test_bf16_only_where_the_gpu_has_it_natively(monkeypatch, native):
+    monkeypatch.setattr(torch.cuda, "device", lambda _d: contextlib.nullcontext())
+    monkeypatch.setattr(torch.cuda, "is_bf16_supported",
+                        lambda including_emulation=True: native or including_emulation)
+    expected = "bf16" if native else "fp32"
+    assert device_mod.resolve_precision("bf16", torch.device("cuda:0")) == expected
+
+
+def _fake_mps(monkeypatch, recommended: int) -> None:
+    monkeypatch.setattr(torch.backends.mps, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    monkeypatch.setattr(torch.mps, "recommended_max_memory", lambda: recommended)
+
+
+def test_an_estimate_for_apples_gpu_never_says_a_huge_run_fits(monkeypatch):
+    from nst_desktop.ui.estimate import estimate
+
+    _fake_mps(monkeypatch, 16 * 2**30)
+    devices = device_mod.available_devices()
+    assert devices[0].key == "mps" and 0 < devices[0].memory_bytes <= 16 * 2**30
+    for size, fits in ((16384, False), (512, True)):
+        found = estimate(tiny(size=size, min_size=256, device="mps"), (3000, 4000), devices,
+                         lambda _kind: 1e-6)
+        assert found is not None and found.fits is fits, size
+
+
+def test_a_run_on_apples_gpu_is_refused_before_it_swaps(monkeypatch, content_image,
+                                                       style_image):
+    _fake_mps(monkeypatch, 2**20)
+    monkeypatch.setattr(run_mod, "available_memory", lambda _device: 2**20)
+    transfer = StyleTransfer(tiny(device="mps"), content_image, [style_image])
+    with pytest.raises(OutOfMemoryError, match="needs about .* but the computer has 1"):
+        list(transfer.events())
+
+
+def test_an_estimate_for_a_cuda_card_compares_with_its_free_memory(monkeypatch):
+    from nst_desktop.ui.estimate import estimate
+
+    gib = 2**30
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 1)
+    monkeypatch.setattr(torch.cuda, "mem_get_info", lambda _d=None: (gib, 8 * gib))
+    monkeypatch.setattr(torch.cuda, "memory_reserved", lambda _d=None: gib // 2)
+    card = DeviceInfo("cuda:0", "GPU", 8 * gib)
+    params = tiny(size=1536, min_size=256, device="cuda:0", precision="fp32")
+    needed = estimate_run_memory(params, (1152, 1536))
+    assert 1.5 * gib * 0.9 < needed < 8 * gib * 0.9  # fits the card, not what it has free
+    found = estimate(params, (1152, 1536), [card], lambda _kind: 1e-6)
+    assert found is not None and not found.fits
