@@ -12,6 +12,8 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
+from nst_desktop.engine.losses import from_host, host_float64, to_host64
+
 _RGB_TO_YIQ = torch.tensor(
     [[0.299, 0.587, 0.114], [0.595716, -0.274453, -0.321263], [0.211456, -0.522591, 0.311135]]
 )
@@ -51,10 +53,12 @@ def _sqrt_and_inv_sqrt(cov: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
 
 
 def match_histogram(source: torch.Tensor, reference: torch.Tensor) -> torch.Tensor:
-    """Affine colour transform of ``source`` so its mean/covariance match ``reference``'s."""
+    """Affine colour transform of ``source`` so its mean/covariance match ``reference``'s.
+    The statistics are float32 sums where the images are; the 3 x 3 algebra is float64 on
+    the host (:func:`nst_desktop.engine.losses.host_float64`)."""
 
     def stats(img: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        px = img.reshape(3, -1).double()
+        px = img.reshape(3, -1).float()
         mu = px.mean(dim=1, keepdim=True)
         centred = px - mu
         return mu, centred @ centred.T / px.shape[1]
@@ -64,9 +68,12 @@ def match_histogram(source: torch.Tensor, reference: torch.Tensor) -> torch.Tens
     ref = reference[0] if reference.dim() == 4 else reference
     mu_s, cov_s = stats(src)
     mu_r, cov_r = stats(ref)
-    _, inv_sqrt_s = _sqrt_and_inv_sqrt(cov_s)
-    sqrt_r, _ = _sqrt_and_inv_sqrt(cov_r)
-    transform = sqrt_r @ inv_sqrt_s
-    px = src.reshape(3, -1).double()
-    out = (transform @ (px - mu_s) + mu_r).reshape(src.shape).to(src.dtype).clamp(0, 1)
+    px = src.reshape(3, -1).float()
+    with host_float64():
+        _, inv_sqrt_s = _sqrt_and_inv_sqrt(to_host64(cov_s))
+        sqrt_r, _ = _sqrt_and_inv_sqrt(to_host64(cov_r))
+        transform64 = sqrt_r @ inv_sqrt_s
+        shift64 = to_host64(mu_r) - transform64 @ to_host64(mu_s)
+        transform, shift = from_host(transform64, px), from_host(shift64, px)
+    out = (transform @ px + shift).reshape(src.shape).to(src.dtype).clamp(0, 1)
     return out[None] if squeeze else out

@@ -34,7 +34,7 @@ def available_devices() -> list[DeviceInfo]:
             found.append(DeviceInfo(f"cuda:{i}", props.name, int(props.total_memory)))
     mps = getattr(torch.backends, "mps", None)
     if mps is not None and mps.is_available():
-        found.append(DeviceInfo("mps", "Apple GPU (Metal)"))
+        found.append(DeviceInfo("mps", "Apple GPU (Metal)", mps_memory()))
     found.append(DeviceInfo("cpu", "CPU"))
     return found
 
@@ -46,7 +46,16 @@ def resolve_device(name: str) -> torch.device:
     if name.startswith("cuda"):
         if not torch.cuda.is_available():
             raise DeviceError("No CUDA GPU is available here; choose 'auto' or 'cpu'.")
-        return torch.device(name)
+        try:
+            device = torch.device(name)
+        except RuntimeError:
+            raise DeviceError(f"Unknown device {name!r}; CUDA GPUs are named cuda:0, cuda:1, …"
+                              ) from None
+        count = torch.cuda.device_count()
+        if device.type != "cuda" or (device.index is not None and device.index >= count):
+            names = ", ".join(f"cuda:{i}" for i in range(count))
+            raise DeviceError(f"There is no GPU {name} here; this computer has {names}.")
+        return device
     if name == "mps":
         mps = getattr(torch.backends, "mps", None)
         if mps is None or not mps.is_available():
@@ -112,7 +121,22 @@ def resolve_precision(precision: str, device: torch.device) -> str:
         return "fp32"
     if precision == "bf16" and device.type not in AUTOCAST_DEVICE_TYPES:
         return "fp32"  # no autocast there: the run computes in float32
+    if precision == "bf16" and device.type == "cuda" and not cuda_has_native_bf16(device):
+        return "fp32"  # before Ampere bfloat16 is emulated, slower than float32 (nor TF32)
     return precision
+
+
+def cuda_has_native_bf16(device: torch.device) -> bool:
+    """Whether the CUDA GPU multiplies bfloat16 in hardware (Ampere and later); where torch
+    is too old to tell emulation apart, what it says."""
+    try:
+        with torch.cuda.device(device):
+            try:
+                return bool(torch.cuda.is_bf16_supported(including_emulation=False))
+            except TypeError:  # torch before 2.4
+                return bool(torch.cuda.is_bf16_supported())
+    except Exception:  # noqa: BLE001 - no CUDA here: nothing is native
+        return False
 
 
 @contextlib.contextmanager
@@ -121,7 +145,10 @@ def precision_context(precision: str, device: torch.device) -> Iterator[None]:
         old_matmul = torch.backends.cuda.matmul.allow_tf32
         old_cudnn = torch.backends.cudnn.allow_tf32
         old_bench = torch.backends.cudnn.benchmark
-        torch.backends.cuda.matmul.allow_tf32 = precision in ("tf32", "bf16")
+        # TF32 for the convolutions, where the time goes; never for the matrix products of
+        # the style statistics and the W2 loss, whose trace cancels near the target (with
+        # matmul inputs rounded to TF32's 10 mantissa bits the W2 loss was 0.3 % to 503 % off).
+        torch.backends.cuda.matmul.allow_tf32 = False
         torch.backends.cudnn.allow_tf32 = precision in ("tf32", "bf16")
         torch.backends.cudnn.benchmark = True
         try:
@@ -248,17 +275,48 @@ def is_out_of_memory(exc: BaseException) -> bool:
         sign in text
         for sign in (
             "out of memory",  # CUDA, MPS
+            "invalid buffer size",  # MPS: a buffer larger than the GPU can hold
+            "cublas_status_alloc_failed",  # cuBLAS could not allocate its workspace
+            "cusolver_status_alloc_failed",
             "can't allocate memory",  # torch's CPU allocator
             "cannot allocate memory",  # errno 12
         )
     )
 
 
+def mps_memory() -> int | None:
+    """What Apple's GPU may use: Metal's recommended working set, within the Mac's RAM (the
+    GPU shares it; past it the Mac swaps)."""
+    ram = _system_ram()
+    try:
+        recommended = int(torch.mps.recommended_max_memory())
+    except Exception:  # noqa: BLE001 - torch before 2.5 has no figure: the RAM is the bound
+        return ram
+    return min(recommended, ram) if ram else recommended
+
+
+def _system_ram() -> int | None:
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
 def available_memory(device: torch.device) -> int | None:
     """Bytes a run could still allocate on ``device``, where that can be known."""
     if device.type == "cuda":
+        # What the card has free plus what PyTorch holds in its cache, which a run reuses.
         free, _total = torch.cuda.mem_get_info(device)
-        return int(free)
+        return int(free) + int(torch.cuda.memory_reserved(device))
+    if device.type == "mps":
+        limit = mps_memory()
+        if limit is None:
+            return None
+        with contextlib.suppress(Exception):
+            limit -= int(torch.mps.driver_allocated_memory()) - int(
+                torch.mps.current_allocated_memory())
+        cpu = available_memory(torch.device("cpu"))
+        return max(0, min(limit, cpu) if cpu is not None else limit)
     if device.type == "cpu":
         try:
             with open("/proc/meminfo") as f:

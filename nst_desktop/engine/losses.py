@@ -15,6 +15,9 @@ textures than the Gram loss for the same content error.
 
 from __future__ import annotations
 
+import contextlib
+import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import torch
@@ -47,30 +50,68 @@ def moments(feat: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     return s1 / (h * w), s2 / (h * w)
 
 
+_HOST = threading.local()
+
+
+@contextlib.contextmanager
+def host_float64() -> Iterator[None]:
+    """The one place float64 arithmetic happens: small matrices (C x C statistics, 3 x 3
+    colour transforms) copied to the CPU with :func:`to_host64` and returned with
+    :func:`from_host`. Apple's GPU has no float64 at all and no ``linalg.eigh`` kernel, a
+    consumer CUDA card runs float64 at 1/64 speed, and a host-side eigh costs one transfer
+    instead of a device sync per scalar read. (Tests watch for float64 outside it.)"""
+    _HOST.depth = getattr(_HOST, "depth", 0) + 1
+    try:
+        yield
+    finally:
+        _HOST.depth -= 1
+
+
+def in_host_float64() -> bool:
+    """Whether the calling thread is inside :func:`host_float64`."""
+    return getattr(_HOST, "depth", 0) > 0
+
+
+def to_host64(t: torch.Tensor) -> torch.Tensor:
+    """A float64 CPU copy of a small tensor: moved first, converted on the host (an MPS
+    tensor cannot be converted to float64 where it is)."""
+    return t.detach().cpu().double()
+
+
+def from_host(t: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
+    """``t`` (on the host) in ``like``'s dtype, converted before it moves to ``like``'s
+    device."""
+    return t.to(like.dtype).to(like.device)
+
+
 class _SqrtmEig(torch.autograd.Function):
-    """Symmetric PSD matrix square root with a stable backward (Sylvester form)."""
+    """Symmetric PSD matrix square root with a stable backward (Sylvester form), computed on
+    the host in float64."""
 
     @staticmethod
     def forward(ctx, a):
-        # float64: the spectrum spans many decades and float32 eigh loses the small end.
-        vals, vecs = torch.linalg.eigh(a.double())
-        vals = vals.clamp_min(0)
-        ctx.save_for_backward(vals, vecs)
-        ctx.dtype = a.dtype
-        return (vecs @ torch.diag_embed(vals.sqrt()) @ vecs.transpose(-2, -1)).to(a.dtype)
+        with host_float64():
+            # float64: the spectrum spans many decades and float32 eigh loses the small end.
+            vals, vecs = torch.linalg.eigh(to_host64(a))
+            vals = vals.clamp_min(0)
+            ctx.save_for_backward(vals, vecs)
+            root = vecs @ torch.diag_embed(vals.sqrt()) @ vecs.transpose(-2, -1)
+            return from_host(root, a)
 
     @staticmethod
     def backward(ctx, grad):
         vals, vecs = ctx.saved_tensors
-        d = vals.sqrt()
-        denom = d[:, None] + d[None, :]
-        # Near-null directions (dead ReLU channels, fewer positions than channels) would
-        # get gradients ~1/sqrt(eps); flooring the denominator keeps the step meaningful.
-        denom = denom.clamp_min(SQRTM_GRAD_FLOOR * float(d.max()) + 1e-12)
-        vt = vecs.transpose(-2, -1)
-        g = grad.double()
-        g = (g + g.transpose(-2, -1)) / 2
-        return (vecs @ ((vt @ g @ vecs) / denom) @ vt).to(ctx.dtype)
+        with host_float64():
+            d = vals.sqrt()
+            denom = d[:, None] + d[None, :]
+            # Near-null directions (dead ReLU channels, fewer positions than channels) would
+            # get gradients ~1/sqrt(eps); flooring the denominator keeps the step meaningful.
+            # (On the host: reading d.max() costs no device sync.)
+            denom = denom.clamp_min(SQRTM_GRAD_FLOOR * float(d.max()) + 1e-12)
+            vt = vecs.transpose(-2, -1)
+            g = to_host64(grad)
+            g = (g + g.transpose(-2, -1)) / 2
+            return from_host(vecs @ ((vt @ g @ vecs) / denom) @ vt, grad)
 
 
 def sqrtm(a: torch.Tensor) -> torch.Tensor:

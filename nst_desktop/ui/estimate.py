@@ -207,6 +207,20 @@ def system_memory() -> int | None:
         return None
 
 
+def device_memory(device: DeviceInfo, device_type: str) -> int | None:
+    """What a run on ``device`` can have: a CUDA card's free memory (the desktop and the
+    CUDA context take 0.3 to 1.5 GB of its total), Apple's GPU's working set within the RAM
+    it shares (never unbounded: past it the Mac swaps), the CPU's RAM."""
+    if device_type == "cuda":
+        try:
+            return engine_device.available_memory(torch.device(device.key))
+        except Exception:  # noqa: BLE001 - a card that cannot be asked: its total
+            return device.memory_bytes
+    if device_type == "mps":
+        return device.memory_bytes or system_memory()
+    return system_memory()
+
+
 def device_for(params: Params, devices: list[DeviceInfo]) -> DeviceInfo:
     """The device a run with these params would use ('auto' = the first listed)."""
     wanted = params.device
@@ -235,7 +249,7 @@ def estimate(
         return None
     work = pixel_iterations(params, content_shape, device_type)
     seconds = STARTUP_SECONDS.get(device_type, 3.0) + rate(device_type) * work
-    available = device.memory_bytes if device_type != "cpu" else system_memory()
+    available = device_memory(device, device_type)
     fits = available is None or memory <= available * 0.9
     h, w = scaled_shape(content_shape[0], content_shape[1], params.size)
     where = "the CPU" if device_type == "cpu" else device.name

@@ -31,7 +31,9 @@ def fresh_probe():
     cpu_has_native_bf16.cache_clear()
 
 
-def test_automatic_precision_is_bf16_only_on_a_cpu_with_native_bfloat16(native_bf16):
+def test_automatic_precision_is_bf16_only_on_a_cpu_with_native_bfloat16(native_bf16,
+                                                                        monkeypatch):
+    monkeypatch.setattr(device_mod, "cuda_has_native_bf16", lambda _device: True)
     native_bf16(True)
     assert resolve_precision("auto", CPU) == "bf16"
     assert resolve_precision("auto", CUDA) == "tf32"
