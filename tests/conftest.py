@@ -88,3 +88,18 @@ def style_image_2() -> np.ndarray:
     blobs = rng.random((8, 8))
     img = np.kron(blobs, np.ones((8, 8)))
     return np.stack([0.1 * img, 0.3 * img, 0.4 + 0.6 * img], axis=-1).astype(np.float32)
+
+
+@pytest.fixture
+def images(tmp_path, content_image, style_image) -> dict[str, Path]:
+    """The fixture images as PNG files, for the command line: c (photo) and s (style)."""
+    return {"c": save_png(content_image, tmp_path / "c.png"),
+            "s": save_png(style_image, tmp_path / "s.png")}
+
+
+def save_png(arr: np.ndarray, path: Path) -> Path:
+    """An RGB float image (0..1) as an 8-bit PNG file."""
+    from PIL import Image
+
+    Image.fromarray((arr * 255).astype(np.uint8)).save(path)
+    return path

@@ -9,21 +9,18 @@ import sys
 
 import numpy as np
 import pytest
-from PIL import Image
 
 from nst_desktop import cli
 from nst_desktop.core.imageio import load_image, read_params
+from tests.conftest import save_png
 
 FAST = ["--size", "32", "--iterations", "3", "--no-coarse-to-fine", "-q"]
 
 
 @pytest.fixture
-def images(tmp_path, content_image, style_image, style_image_2):
-    paths = {}
-    for name, arr in (("c", content_image), ("s", style_image), ("t", style_image_2)):
-        paths[name] = tmp_path / f"{name}.png"
-        Image.fromarray((arr * 255).astype(np.uint8)).save(paths[name])
-    return paths
+def images(images, tmp_path, style_image_2):
+    """The shared photo and style, and a second style t."""
+    return {**images, "t": save_png(style_image_2, tmp_path / "t.png")}
 
 
 def test_a_run_writes_the_result_with_its_parameters(images, tmp_path):

@@ -19,15 +19,6 @@ FAST = ["--size", "32", "--iterations", "2", "--no-coarse-to-fine", "-q"]
 
 
 @pytest.fixture
-def images(tmp_path, content_image, style_image):
-    paths = {}
-    for name, arr in (("c", content_image), ("s", style_image)):
-        paths[name] = tmp_path / f"{name}.png"
-        Image.fromarray((arr * 255).astype(np.uint8)).save(paths[name])
-    return paths
-
-
-@pytest.fixture
 def runs(monkeypatch):
     """The runs the CLI started: a guard that fails, its run never starts."""
     started: list[object] = []

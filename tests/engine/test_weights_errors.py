@@ -15,22 +15,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from PIL import Image
 
 from nst_desktop import cli
 from nst_desktop.engine import vgg as vgg_mod
 
 ROOT = Path(__file__).resolve().parents[2]
 FAST = ["--size", "32", "--iterations", "2", "--no-coarse-to-fine", "-q"]
-
-
-@pytest.fixture
-def images(tmp_path, content_image, style_image):
-    paths = {}
-    for name, arr in (("c", content_image), ("s", style_image)):
-        paths[name] = tmp_path / f"{name}.png"
-        Image.fromarray((arr * 255).astype(np.uint8)).save(paths[name])
-    return paths
 
 
 @pytest.fixture
