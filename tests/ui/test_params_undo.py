@@ -342,6 +342,10 @@ def test_the_time_estimate_charges_each_precision_by_the_device(monkeypatch):
     assert step_cost(auto.replace(precision="fp32"), pixels, "cpu") == 1.0
     assert step_cost(auto, pixels, "cuda") == 1.0  # auto is TF32
     assert step_cost(auto.replace(precision="fp32"), pixels, "cuda") == CUDA_TIME_FACTOR["fp32"]
+    monkeypatch.setattr(engine_device, "cuda_has_native_bf16", lambda _device: False)
+    # A GPU without bf16 in hardware runs the bf16 setting in fp32 (issue 31), and costs so.
+    assert step_cost(auto.replace(precision="bf16"), pixels, "cuda") == CUDA_TIME_FACTOR["fp32"]
+    monkeypatch.setattr(engine_device, "cuda_has_native_bf16", lambda _device: True)
     assert step_cost(auto.replace(precision="bf16"), pixels, "cuda") == CUDA_TIME_FACTOR["bf16"]
     assert pixel_iterations(auto, (768, 1024), "cpu") == pytest.approx(10 * pixels * native)
     lean = auto.replace(size=2048)
