@@ -74,30 +74,31 @@ def test_deep_nesting_in_a_subprocess_prints_no_traceback(tmp_path):
     assert "nested more than" in done.stderr
 
 
+@pytest.fixture
+def decoded(monkeypatch) -> list:
+    """The images the CLI decoded (each call of imageio.load_image), still decoded."""
+    calls: list = []
+    real = imageio.load_image
+    monkeypatch.setattr(imageio, "load_image", lambda *a, **k: calls.append(a) or real(*a, **k))
+    return calls
+
+
 def test_settings_listing_300_styles_are_refused_before_decoding_any(tmp_path, capsys,
-                                                                       monkeypatch):
+                                                                       decoded):
     data = good_settings(tmp_path)
     data["styles"] = [{"path": data["content"], "weight": 1.0}] * 300
     source = png_with_settings(tmp_path / "many.png", json.dumps(data))
-    decoded = []
-    real = imageio.load_image
-    monkeypatch.setattr(imageio, "load_image",
-                        lambda *a, **k: decoded.append(a) or real(*a, **k))
     code, err = run_cli(["--params-from", str(source), "-o", str(tmp_path / "out.png")], capsys)
     assert code == 2 and len(err.splitlines()) == 1
     assert f"at most {MAX_STYLES} style images" in err
     assert decoded == []
 
 
-def test_a_missing_style_is_found_before_any_image_is_decoded(tmp_path, capsys, monkeypatch):
+def test_a_missing_style_is_found_before_any_image_is_decoded(tmp_path, capsys, decoded):
     data = good_settings(tmp_path)
     data["styles"] = [{"path": data["content"], "weight": 1.0},
                       {"path": str(tmp_path / "gone.png"), "weight": 1.0}]
     source = png_with_settings(tmp_path / "gone-style.png", json.dumps(data))
-    decoded = []
-    real = imageio.load_image
-    monkeypatch.setattr(imageio, "load_image",
-                        lambda *a, **k: decoded.append(a) or real(*a, **k))
     code, err = run_cli(["--params-from", str(source), "-o", str(tmp_path / "out.png")], capsys)
     assert code == 2 and len(err.splitlines()) == 1
     assert "gone.png" in err and "no such file" in err

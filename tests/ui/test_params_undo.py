@@ -8,6 +8,8 @@ from nst_desktop.engine import DeviceInfo, Params
 from nst_desktop.text import format_bytes
 from nst_desktop.ui.params_panel import device_choices
 
+from .pixels import contrast
+
 
 def test_a_spin_box_edit_is_one_undo_step(window):
     panel, model = window.params_panel, window.model
@@ -525,16 +527,6 @@ def test_warnings_are_a_red_that_reads_on_light_and_on_dark(loaded_window, qtbot
         ThemeController,
         dark_palette,
     )
-
-    def luminance(colour: QColor) -> float:
-        def channel(c: float) -> float:
-            return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
-        return (0.2126 * channel(colour.redF()) + 0.7152 * channel(colour.greenF())
-                + 0.0722 * channel(colour.blueF()))
-
-    def contrast(a: QColor, b: QColor) -> float:
-        hi, lo = sorted((luminance(a), luminance(b)), reverse=True)
-        return (hi + 0.05) / (lo + 0.05)
 
     app = QApplication.instance()
     light_window = app.style().standardPalette().color(QPalette.ColorRole.Window)

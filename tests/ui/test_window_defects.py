@@ -16,6 +16,7 @@ from nst_desktop.ui.gallery_panel import GalleryPanel
 from tests.gallery_helpers import make_image
 
 from .dnd import drag_enter_event, drag_move_event, drop_event
+from .pixels import contrast, luminance
 
 COPY, MOVE = Qt.DropAction.CopyAction, Qt.DropAction.MoveAction
 
@@ -201,18 +202,6 @@ def test_the_toolbar_buttons_keep_their_places_whatever_undo_says(loaded_window,
 
 
 # -- 9. the blend rows read on a dark window after a live switch -------------------------------
-def luminance(colour: QColor) -> float:
-    def channel(c: float) -> float:
-        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
-    return (0.2126 * channel(colour.redF()) + 0.7152 * channel(colour.greenF())
-            + 0.0722 * channel(colour.blueF()))
-
-
-def contrast(a: QColor, b: QColor) -> float:
-    hi, lo = sorted((luminance(a), luminance(b)), reverse=True)
-    return (hi + 0.05) / (lo + 0.05)
-
-
 def test_blend_rows_read_after_a_live_switch_to_dark_and_back(loaded_window, qtbot,
                                                               style_file_2):
     from nst_desktop.ui.theme import ThemeController
