@@ -331,13 +331,19 @@ def _migrate_1_to_2(conn: sqlite3.Connection, images_dir: Path) -> None:
         )
 
 
+def file_sha256(path: Path) -> str:
+    """The hex SHA-256 of a file's bytes, read a MiB at a time (raises OSError)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
 def _describe_file(path: Path) -> tuple[str, int, int]:
     """(sha256, width, height) of an image; blanks if it is missing or unreadable."""
     try:
-        digest = hashlib.sha256()
-        with open(path, "rb") as handle:
-            for chunk in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(chunk)
+        digest = file_sha256(path)
     except OSError:
         return "", 0, 0
     try:
@@ -347,7 +353,7 @@ def _describe_file(path: Path) -> tuple[str, int, int]:
             width, height = image.size
     except Exception:  # an unreadable image keeps blank sizes; sync reports it later
         width = height = 0
-    return digest.hexdigest(), width, height
+    return digest, width, height
 
 
 def _migrate_2_to_3(conn: sqlite3.Connection, images_dir: Path) -> None:

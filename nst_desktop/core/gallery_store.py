@@ -29,6 +29,7 @@ file-only half of an import) may run on a worker thread. Listeners added with
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import logging
@@ -497,7 +498,7 @@ class GalleryStore:
         """Put back into the gallery an image of ours whose record is lost, in place."""
         try:
             info, thumb = probe_image(path)
-            digest = _file_digest(path)
+            digest = gallery_db.file_sha256(path)
         except (NSTError, OSError) as exc:
             if not path.exists():
                 return  # removed a moment ago by the copy that was deleting it
@@ -648,21 +649,15 @@ class GalleryStore:
             listener(change)
 
 
-def _file_digest(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
+@functools.lru_cache(maxsize=1)
 def _starter_details() -> dict[str, dict[str, object]]:
     """The starter paintings' details by their images' hashes (a recovered starter painting
-    gets its title back)."""
+    gets its title back); read once, not once per recovered image: the files ship with the
+    app and do not change while it runs."""
     found: dict[str, dict[str, object]] = {}
     for path, details in starter_styles():
         with contextlib.suppress(OSError):
-            found[_file_digest(path)] = details
+            found[gallery_db.file_sha256(path)] = details
     return found
 
 
